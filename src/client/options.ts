@@ -1,0 +1,111 @@
+// The client's options: one table drives the defaults, commander's flags,
+// `--help` and docs/CLIENT.md. Nothing here touches the network or the terminal.
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 65432;
+export const DEFAULT_ROOM = 'lobby';
+/** Lines typed while disconnected that are kept for sending after reconnecting. */
+export const DEFAULT_QUEUE_LIMIT = 100;
+/** Environment variable a script can use to pass a password without a prompt. */
+export const PASSWORD_ENV = 'CHAT_PASSWORD';
+
+/** Exit codes of `chat-client`; stable, documented in docs/CLIENT.md. */
+export const EXIT = {
+  OK: 0,
+  /** Could not connect, connection lost for good, or another runtime error. */
+  RUNTIME: 1,
+  /** Bad flags, or a flag missing that scripting mode needs. */
+  USAGE: 2,
+  /** The server refused the login: name taken or invalid, password wrong or missing. */
+  LOGIN_REFUSED: 3,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  name: string | undefined;
+  room: string;
+  passwordPrompt: boolean;
+  /** true: --color, false: --no-color, undefined: decide from the terminal and NO_COLOR. */
+  color: boolean | undefined;
+}
+
+export function defaultOptions(): ClientOptions {
+  return {
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    name: undefined,
+    room: DEFAULT_ROOM,
+    passwordPrompt: false,
+    color: undefined,
+  };
+}
+
+type Kind = 'string' | 'port' | 'boolean';
+
+export interface OptionSpec {
+  key: Exclude<keyof ClientOptions, 'color'>;
+  flag: string;
+  kind: Kind;
+  description: string;
+}
+
+/** Every value flag of `chat-client`, in `--help` order (--color/--no-color are added beside them). */
+export const OPTION_TABLE: readonly OptionSpec[] = [
+  { key: 'host', flag: '--host <address>', kind: 'string', description: 'server address' },
+  { key: 'port', flag: '--port <number>', kind: 'port', description: 'server TCP port' },
+  { key: 'name', flag: '--name <name>', kind: 'string', description: 'your name (asked for when missing on a terminal)' },
+  { key: 'room', flag: '--room <room>', kind: 'string', description: 'room to enter after logging in' },
+  {
+    key: 'passwordPrompt',
+    flag: '--password-prompt',
+    kind: 'boolean',
+    description: `ask for a password with hidden input (scripts: set ${PASSWORD_ENV})`,
+  },
+];
+
+/** How a default is shown in `--help` and the docs; undefined when there is none. */
+export function describeDefault(spec: OptionSpec, defaults: ClientOptions = defaultOptions()): string | undefined {
+  const value = defaults[spec.key];
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  return String(value);
+}
+
+/** Parses one flag's text value; throws a one-line Error on a bad value. */
+export function parseOptionValue(spec: OptionSpec, text: string): string | number | boolean {
+  const name = spec.flag.split(' ')[0];
+  switch (spec.kind) {
+    case 'boolean':
+      return true;
+    case 'string':
+      if (text.trim() === '') throw new Error(`${name} must not be empty`);
+      return text;
+    case 'port': {
+      if (!/^[0-9]{1,5}$/.test(text)) throw new Error(`${name} must be a whole number, got '${text}'`);
+      const n = Number(text);
+      if (n < 1 || n > 65535) throw new Error(`${name} must be between 1 and 65535, got ${text}`);
+      return n;
+    }
+  }
+}
+
+export interface ColorInputs {
+  /** --color / --no-color, undefined when neither was given. */
+  flag: boolean | undefined;
+  /** The NO_COLOR environment variable (https://no-color.org): any non-empty value turns colour off. */
+  noColorEnv: string | undefined;
+  isTTY: boolean;
+  /** What chalk detected for stdout (0 to 3). */
+  detectedLevel: number;
+}
+
+/** The one decision about colour: an explicit flag wins, then NO_COLOR, then the terminal. */
+export function chooseColorLevel(inputs: ColorInputs): 0 | 1 | 2 | 3 {
+  const clamp = (n: number): 0 | 1 | 2 | 3 => Math.max(0, Math.min(3, Math.trunc(n))) as 0 | 1 | 2 | 3;
+  if (inputs.flag === false) return 0;
+  if (inputs.flag === true) return clamp(Math.max(1, inputs.detectedLevel));
+  if (inputs.noColorEnv !== undefined && inputs.noColorEnv !== '') return 0;
+  if (!inputs.isTTY) return 0;
+  return clamp(Math.max(1, inputs.detectedLevel));
+}

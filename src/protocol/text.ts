@@ -1,0 +1,68 @@
+// Rules for the text people send each other: names, rooms, messages.
+// Nothing here may let one user's bytes drive another user's terminal.
+
+/** C0 controls except TAB, DEL, C1 controls, and bidi embeddings/overrides/isolates. */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_TEST = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** Removes every character that could act on a terminal or reorder text. */
+export function stripUnsafe(text: string): string {
+  return UNSAFE_TEST.test(text) ? text.replace(UNSAFE, '') : text;
+}
+
+/**
+ * For display of anything that came from the network: unsafe characters
+ * become visible escapes instead of vanishing, so nothing is hidden either.
+ */
+export function escapeUnsafe(text: string): string {
+  if (!UNSAFE_TEST.test(text)) return text;
+  return text.replace(UNSAFE, (ch) => {
+    const code = ch.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Length in Unicode code points, without allocating for the common case. */
+export function codePointLength(text: string, stopAfter = Infinity): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    if (++count > stopAfter) return count;
+  }
+  return count;
+}
+
+export const NAME_MIN = 2;
+export const NAME_MAX = 32;
+
+// Letters of any script, each optionally followed by combining marks; digits,
+// '_', '-', '.'. A mark may not stand first, with nothing to combine with.
+const NAME_SHAPE = /^(?!\p{M})(?:\p{L}|\p{M}|\p{Nd}|[_.-])+$/u;
+
+export type NameCheck = { ok: true; name: string; key: string } | { ok: false; reason: string };
+
+/**
+ * Validates a user or room name. `name` is the NFC form to display, `key`
+ * the form to compare: NFC, then case-folded.
+ */
+export function checkName(raw: string, what = 'name'): NameCheck {
+  const name = raw.normalize('NFC');
+  const length = codePointLength(name, NAME_MAX + 1);
+  if (length < NAME_MIN || length > NAME_MAX) {
+    return { ok: false, reason: `${what} must be ${NAME_MIN} to ${NAME_MAX} characters` };
+  }
+  if (!NAME_SHAPE.test(name)) {
+    return { ok: false, reason: `${what} may hold only letters, digits, '_', '-' and '.'` };
+  }
+  return { ok: true, name, key: nameKey(name) };
+}
+
+/** The comparison key of a valid name: case-insensitive after NFC. */
+export function nameKey(name: string): string {
+  // Upper then lower, so forms that lower-case differently (final sigma) meet.
+  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+}

@@ -1,0 +1,26 @@
+// Cross-node fan-out. Each node delivers to its own sessions directly and
+// publishes the same, already encoded line for the other nodes. Every
+// envelope carries the sending node's id; a node ignores its own.
+
+export type BusEvent =
+  /** A line for every session in a room. */
+  | { kind: 'room'; roomKey: string; line: string }
+  /** A line for one user, wherever they are connected. */
+  | { kind: 'user'; userKey: string; line: string }
+  /** A line for every session on every node. */
+  | { kind: 'everyone'; line: string };
+
+export interface Envelope {
+  node: string;
+  event: BusEvent;
+}
+
+export interface Bus {
+  readonly nodeId: string;
+  /** Whether other nodes can be listening: false lets a single node skip publishing. */
+  readonly shared: boolean;
+  publish(event: BusEvent): void;
+  /** Registers the handler for events published by other nodes. */
+  subscribe(handler: (event: BusEvent) => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,29 @@
+import type { Logger } from './log.js';
+import type { ServerOptions } from './options.js';
+import type { Presence } from './presence.js';
+import type { Clock, FailureThrottle } from './rate-limit.js';
+import type { Relay } from './relay.js';
+import type { RoomHistory } from './history.js';
+import type { Session } from './session.js';
+import type { Store } from './storage/store.js';
+
+export interface ServerStats {
+  readonly startedAt: number;
+  peakConnections: number;
+  messagesRelayed: number;
+}
+
+/** What a frame handler may use: the layers below the session. */
+export interface ServerContext {
+  readonly options: ServerOptions;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly sessions: ReadonlySet<Session>;
+  readonly presence: Presence;
+  readonly relay: Relay;
+  readonly history: RoomHistory;
+  readonly store: Store;
+  readonly stats: ServerStats;
+  /** Wrong passwords per name and per address. */
+  readonly loginFailures: FailureThrottle;
+}

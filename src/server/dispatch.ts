@@ -1,0 +1,102 @@
+import { ChatError, encodeError, parseClientFrame, type LineEvent } from '../protocol/index.js';
+import type { ServerContext } from './context.js';
+import { BEFORE_LOGIN, HANDLERS } from './handlers/index.js';
+import type { Handler, FrameType } from './handlers/types.js';
+import type { Session } from './session.js';
+
+// socket → decoder → here → parse → handler. A session's frames run one at
+// a time and in order: while an asynchronous handler (a login, a history
+// read) runs, later events wait in the session's inbox.
+
+/** How long rate-limit refusals must keep coming before a client is dropped. */
+export const FLOOD_KICK_MS = 5000;
+/** Past this many waiting events the socket stops being read. */
+const INBOX_PAUSE = 256;
+
+const HTTP_REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d/i;
+const HTTP_HOST_HEADER = /^host:/i;
+
+export function handleEvent(ctx: ServerContext, session: Session, event: LineEvent): void {
+  if (!session.open) return;
+  if (session.busy) {
+    session.inbox.push(event);
+    if (session.inbox.length >= INBOX_PAUSE) session.socket.pause();
+    return;
+  }
+  run(ctx, session, event);
+}
+
+function run(ctx: ServerContext, session: Session, event: LineEvent): void {
+  session.lastActive = ctx.clock();
+  if (!session.frameBucket.take()) {
+    refuse(ctx, session, new ChatError('RATE_LIMITED', 'slow down: too many frames'));
+    return;
+  }
+  switch (event.kind) {
+    case 'too-long':
+      session.sendError('LINE_TOO_LONG', `lines are limited to ${event.limit} bytes; the rest of that line was discarded`);
+      return;
+    case 'bad-encoding':
+      session.sendError('BAD_ENCODING', 'that line was not valid UTF-8 and was dropped');
+      return;
+    case 'line':
+      runLine(ctx, session, event.text);
+  }
+}
+
+function runLine(ctx: ServerContext, session: Session, line: string): void {
+  session.linesSeen++;
+  // A browser can be made to POST to a local port: its request must not be read as frames.
+  if ((session.linesSeen === 1 && HTTP_REQUEST_LINE.test(line)) || HTTP_HOST_HEADER.test(line)) {
+    ctx.log.warn('http-request-refused', { session: session.id, address: session.address });
+    session.drop('http-request');
+    return;
+  }
+  const parsed = parseClientFrame(line);
+  if (!parsed.ok) {
+    session.sendError(parsed.code, parsed.message);
+    return;
+  }
+  const frame = parsed.frame;
+  if (!session.loggedIn && !BEFORE_LOGIN.has(frame.type)) {
+    session.sendError('NOT_LOGGED_IN', 'log in first: LOGIN|name');
+    return;
+  }
+  let result: void | Promise<void>;
+  try {
+    result = (HANDLERS[frame.type] as Handler<FrameType>)(ctx, session, frame);
+  } catch (err) {
+    refuse(ctx, session, err);
+    return;
+  }
+  if (result instanceof Promise) {
+    session.busy = true;
+    result
+      .catch((err: unknown) => refuse(ctx, session, err))
+      .finally(() => {
+        session.busy = false;
+        drainInbox(ctx, session);
+      });
+  }
+}
+
+function drainInbox(ctx: ServerContext, session: Session): void {
+  while (!session.busy && session.open && session.inbox.length > 0) run(ctx, session, session.inbox.shift()!);
+  if (!session.busy && session.open && session.socket.isPaused()) session.socket.resume();
+}
+
+/** The one place where a refused frame becomes `ERROR|CODE|text`. */
+export function refuse(ctx: ServerContext, session: Session, err: unknown): void {
+  if (!(err instanceof ChatError)) {
+    ctx.log.error('handler-failed', { session: session.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    session.sendError('UNAVAILABLE', 'the server could not process that frame');
+    return;
+  }
+  if (err.code === 'RATE_LIMITED' && session.noteRateRefusal(ctx.clock(), FLOOD_KICK_MS)) {
+    ctx.log.warn('flood', { session: session.id, name: session.name, address: session.address });
+    session.end('flood', encodeError('RATE_LIMITED', 'too many messages for too long; disconnecting'));
+    return;
+  }
+  if (err.close) session.end('logout', encodeError(err.code, err.message));
+  else session.sendError(err.code, err.message);
+}

@@ -1,0 +1,51 @@
+import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import type { Session } from '../session.js';
+import type { FrameOf } from './types.js';
+
+/** HISTORY without a count. */
+export const DEFAULT_HISTORY_COUNT = 20;
+
+export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>): Promise<void> {
+  const count = Math.min(frame.count ?? DEFAULT_HISTORY_COUNT, ctx.options.historyMax);
+  const room = session.room!;
+  const messages = await ctx.history.recent(room.key, count);
+  for (const m of messages) session.send(encodeHistory(m.time, m.from, m.message));
+}
+
+export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING'>): void {
+  session.send(encodePong(frame.token));
+}
+
+export function stats(ctx: ServerContext, session: Session): void {
+  session.send(
+    encodeStats([
+      ['connections', ctx.sessions.size],
+      ['users', ctx.presence.userCount],
+      ['peak', ctx.stats.peakConnections],
+      ['uptime', Math.floor((ctx.clock() - ctx.stats.startedAt) / 1000)],
+      ['messages', ctx.stats.messagesRelayed],
+      ['rooms', ctx.presence.roomCount],
+    ]),
+  );
+}
+
+const HELP_LINES = [
+  'Frames (TYPE|fields, one per line; types are case-insensitive):',
+  'LOGIN|name  or  LOGIN|name|password  - join as a guest, log in, or register a free name',
+  'TEXT|message  - say something in your room',
+  'PRIVATE|name|message  - message one user',
+  'JOIN|room  - move to another room (created on first use)',
+  'USERS  - who is in your room;  ROOMS  - rooms with people in them',
+  'HISTORY  or  HISTORY|n  - recent messages of your room',
+  'PING  or  PING|token  - liveness check;  STATS  - server figures',
+  'LOGOUT  - leave',
+].map(encodeSystem);
+
+export function help(_ctx: ServerContext, session: Session): void {
+  for (const line of HELP_LINES) session.send(line);
+}
+
+export function logout(_ctx: ServerContext, session: Session): void {
+  session.end('logout', encodeSystem(session.name === undefined ? 'goodbye' : `goodbye, ${session.name}`));
+}

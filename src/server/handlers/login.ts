@@ -1,0 +1,95 @@
+import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem } from '../../protocol/index.js';
+import { hashPassword, verifyPassword } from '../accounts.js';
+import type { ServerContext } from '../context.js';
+import { enterRoom } from '../membership.js';
+import { LOBBY } from '../presence.js';
+import type { Session } from '../session.js';
+import type { Account } from '../storage/store.js';
+import type { FrameOf } from './types.js';
+
+/**
+ * The earlier client reads one recv() for the login reply; giving SUCCESS a
+ * moment of its own keeps the history and join notice out of that read.
+ */
+const LEGACY_SUCCESS_GAP_MS = 50;
+
+export async function login(ctx: ServerContext, session: Session, frame: FrameOf<'LOGIN'>): Promise<void> {
+  if (session.state !== 'greeting') throw new ChatError('ALREADY_LOGGED_IN', `you are already logged in as ${session.name}`);
+  const check = checkName(frame.name);
+  if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
+  const { key } = check;
+  if (ctx.presence.user(key) !== undefined) throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
+
+  session.setState('authenticating');
+  let account: Account | undefined;
+  try {
+    account =
+      frame.password === undefined
+        ? await requireGuestName(ctx, key)
+        : await authenticate(ctx, session, key, check.name, frame.password);
+  } finally {
+    // A refused login leaves the connection free to try again.
+    if ((session.state as string) === 'authenticating') session.setState('greeting');
+  }
+  if (!session.open) return;
+  const name = account?.name ?? check.name;
+  if (!ctx.presence.claim(session, key)) throw new ChatError('NAME_TAKEN', `${name} is already online`);
+
+  session.name = name;
+  session.key = key;
+  session.setState('active');
+  ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
+  session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${account ? '' : ' (guest)'}`));
+
+  if (!session.decoder.sawLineFeed) {
+    session.flush();
+    await new Promise((resolve) => setTimeout(resolve, LEGACY_SUCCESS_GAP_MS));
+  }
+  const history = await ctx.history.recent(LOBBY, ctx.options.historyReplay);
+  if (!session.loggedIn) return;
+  enterRoom(ctx, session, LOBBY, LOBBY, history);
+
+  if (account !== undefined) {
+    const waiting = await ctx.store.takeUndelivered(key);
+    if (waiting.length > 0 && session.loggedIn) {
+      session.send(encodeSystem(`${waiting.length} private message${waiting.length === 1 ? '' : 's'} arrived while you were away`));
+      for (const m of waiting) session.send(encodePrivate(m.from, m.message));
+    }
+  }
+}
+
+async function requireGuestName(ctx: ServerContext, key: string): Promise<undefined> {
+  const account = await ctx.store.getAccount(key);
+  if (account !== undefined) {
+    throw new ChatError('PASSWORD_REQUIRED', `${account.name} is registered: send LOGIN|${account.name}|password`);
+  }
+  return undefined;
+}
+
+/** Logs in to a registered name, or registers a free one. */
+async function authenticate(ctx: ServerContext, session: Session, key: string, name: string, password: string): Promise<Account> {
+  const byName = `name:${key}`;
+  const byAddress = `address:${session.address}`;
+  if (ctx.loginFailures.blocked(byName) || ctx.loginFailures.blocked(byAddress)) {
+    throw new ChatError('RATE_LIMITED', 'too many wrong passwords; wait a minute and try again');
+  }
+  let account = await ctx.store.getAccount(key);
+  if (account === undefined) {
+    const candidate: Account = { key, name, secret: await hashPassword(password), createdAt: ctx.clock() };
+    if (await ctx.store.createAccount(candidate)) {
+      ctx.log.info('register', { session: session.id, name });
+      return candidate;
+    }
+    // Someone registered the name meanwhile: check against theirs.
+    account = await ctx.store.getAccount(key);
+    if (account === undefined) throw new ChatError('UNAVAILABLE', 'could not register the name; try again');
+  }
+  if (!(await verifyPassword(password, account.secret))) {
+    ctx.loginFailures.fail(byName);
+    ctx.loginFailures.fail(byAddress);
+    ctx.log.warn('bad-password', { session: session.id, name: account.name, address: session.address });
+    throw new ChatError('BAD_PASSWORD', `wrong password for ${account.name}`);
+  }
+  ctx.loginFailures.clear(byName);
+  return account;
+}

@@ -1,0 +1,70 @@
+import {
+  ChatError,
+  checkName,
+  codePointLength,
+  encodePrivate,
+  encodeSent,
+  encodeSystem,
+  encodeText,
+  nameKey,
+  stripUnsafe,
+} from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import type { Session } from '../session.js';
+import type { FrameOf } from './types.js';
+
+function takeMessageToken(session: Session): void {
+  if (!session.messageBucket.take()) throw new ChatError('RATE_LIMITED', 'slow down: too many messages');
+}
+
+/** The message as it will be relayed: unsafe characters removed, length checked. */
+function cleanMessage(ctx: ServerContext, raw: string): string {
+  const message = stripUnsafe(raw);
+  if (message.trim() === '') throw new ChatError('BAD_FRAME', 'the message is empty');
+  const max = ctx.options.maxMessageChars;
+  if (message.length > max && codePointLength(message, max) > max) {
+    throw new ChatError('MESSAGE_TOO_LONG', `messages are limited to ${max} characters`);
+  }
+  return message;
+}
+
+/** `3|name:message` from the earlier client: drop the prefix when it is the sender's own name. */
+function withoutOwnPrefix(session: Session, message: string): string {
+  const colon = message.indexOf(':');
+  if (colon > 0 && colon <= 4 * 32 && nameKey(message.slice(0, colon)) === session.key) return message.slice(colon + 1);
+  return message;
+}
+
+export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>): void {
+  takeMessageToken(session);
+  const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(session, frame.message) : frame.message);
+  const room = session.room!;
+  const from = session.name!;
+  ctx.history.record({ time: ctx.clock(), roomKey: room.key, room: room.name, from, message });
+  ctx.relay.toRoom(room, encodeText(from, message));
+  ctx.stats.messagesRelayed++;
+}
+
+export async function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>): Promise<void> {
+  takeMessageToken(session);
+  const target = checkName(frame.to);
+  if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);
+  const message = cleanMessage(ctx, frame.message);
+  const from = session.name!;
+  const record = { time: ctx.clock(), from, fromKey: session.key!, message };
+
+  const online = ctx.presence.user(target.key);
+  if (online !== undefined && online.loggedIn) {
+    ctx.store.appendPrivate({ ...record, to: online.name!, toKey: target.key, delivered: true });
+    online.send(encodePrivate(from, message));
+    session.send(encodeSent(online.name!, message));
+    ctx.stats.messagesRelayed++;
+    return;
+  }
+  // Offline: registered users get it at their next login; guests are gone.
+  const account = await ctx.store.getAccount(target.key);
+  if (account === undefined) throw new ChatError('NO_SUCH_USER', `${target.name} is not online`);
+  ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
+  session.send(encodeSent(account.name, message));
+  session.send(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));
+}

@@ -1,0 +1,26 @@
+import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import { enterRoom, leaveRoom } from '../membership.js';
+import type { Session } from '../session.js';
+import type { FrameOf } from './types.js';
+
+export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>): Promise<void> {
+  const check = checkName(frame.room, 'room name');
+  if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
+  if (session.room?.key === check.key) {
+    session.send(encodeSystem(`you are already in ${session.room.name}`));
+    return;
+  }
+  const history = await ctx.history.recent(check.key, ctx.options.historyReplay);
+  if (!session.loggedIn) return;
+  leaveRoom(ctx, session);
+  enterRoom(ctx, session, check.key, check.name, history);
+}
+
+export function users(ctx: ServerContext, session: Session): void {
+  session.send(encodeUsers(ctx.presence.namesIn(session.room!)));
+}
+
+export function rooms(ctx: ServerContext, session: Session): void {
+  session.send(encodeRooms(ctx.presence.roomList()));
+}

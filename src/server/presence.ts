@@ -1,0 +1,82 @@
+import type { Session } from './session.js';
+
+// Who is online and where: names (by comparison key) and rooms as sets of
+// sessions. A room exists while it has members.
+
+export interface Room {
+  readonly key: string;
+  /** The spelling of whoever opened the room. */
+  readonly name: string;
+  readonly members: Set<Session>;
+}
+
+export const LOBBY = 'lobby';
+
+export class Presence {
+  private readonly users = new Map<string, Session>();
+  private readonly rooms = new Map<string, Room>();
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  user(key: string): Session | undefined {
+    return this.users.get(key);
+  }
+
+  /** Claims a name for a session; false when someone already holds it. */
+  claim(session: Session, key: string): boolean {
+    if (this.users.has(key)) return false;
+    this.users.set(key, session);
+    return true;
+  }
+
+  release(session: Session): void {
+    if (session.key !== undefined && this.users.get(session.key) === session) this.users.delete(session.key);
+  }
+
+  room(key: string): Room | undefined {
+    return this.rooms.get(key);
+  }
+
+  /** Puts the session in a room, creating it on first use. */
+  enter(session: Session, key: string, name: string): Room {
+    let room = this.rooms.get(key);
+    if (room === undefined) {
+      room = { key, name, members: new Set() };
+      this.rooms.set(key, room);
+    }
+    room.members.add(session);
+    session.room = room;
+    return room;
+  }
+
+  /** Takes the session out of its room; returns the room it left. */
+  leave(session: Session): { room: Room; emptied: boolean } | undefined {
+    const room = session.room;
+    if (room === undefined) return undefined;
+    session.room = undefined;
+    room.members.delete(session);
+    const emptied = room.members.size === 0;
+    if (emptied) this.rooms.delete(room.key);
+    return { room, emptied };
+  }
+
+  /** Rooms that have people in them, by name. */
+  roomList(): Array<{ room: string; count: number }> {
+    return [...this.rooms.values()]
+      .map((r) => ({ room: r.name, count: r.members.size }))
+      .sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  /** Names in a room, sorted case-insensitively. */
+  namesIn(room: Room): string[] {
+    const names: string[] = [];
+    for (const s of room.members) if (s.name !== undefined) names.push(s.name);
+    return names.sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+  }
+}

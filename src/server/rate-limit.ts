@@ -1,0 +1,76 @@
+// Rate limiting with an injected clock (milliseconds), so tests need no sleeps.
+
+export type Clock = () => number;
+
+/** A token bucket: `rate` tokens per second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = burst;
+    this.last = clock();
+  }
+
+  /** Takes one token if there is one. A rate of 0 means unlimited. */
+  take(): boolean {
+    if (this.rate === 0) return true;
+    const now = this.clock();
+    if (now > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+      this.last = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * Counts failures per key in a sliding window (e.g. wrong passwords per name
+ * and per address). Keys are forgotten once their window has passed, so the
+ * table stays as small as the set of recent offenders.
+ */
+export class FailureThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Whether `key` has used up its failures within the window. */
+  blocked(key: string): boolean {
+    return this.recent(key).length >= this.limit;
+  }
+
+  fail(key: string): void {
+    const list = this.recent(key);
+    list.push(this.clock());
+    this.failures.set(key, list);
+  }
+
+  clear(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** Drops expired entries everywhere; call now and then. */
+  sweep(): void {
+    for (const key of this.failures.keys()) this.recent(key);
+  }
+
+  private recent(key: string): number[] {
+    const list = this.failures.get(key);
+    if (list === undefined) return [];
+    const since = this.clock() - this.windowMs;
+    const kept = list.filter((t) => t > since);
+    if (kept.length === 0) this.failures.delete(key);
+    else this.failures.set(key, kept);
+    return kept;
+  }
+}

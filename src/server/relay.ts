@@ -1,0 +1,56 @@
+import type { Bus, BusEvent } from './bus/bus.js';
+import type { Presence, Room } from './presence.js';
+import type { Session } from './session.js';
+
+/**
+ * Fan-out. Each outgoing line is encoded to one Buffer and that same Buffer
+ * is handed to every local recipient; other nodes get the line on the bus.
+ */
+export class Relay {
+  constructor(
+    private readonly presence: Presence,
+    private readonly sessions: ReadonlySet<Session>,
+    private readonly bus: Bus,
+  ) {
+    bus.subscribe((event) => this.deliverLocal(event));
+  }
+
+  toRoom(room: Room, line: string): void {
+    deliver(room.members, Buffer.from(line));
+    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
+  }
+
+  /** Sends to a user on this node; false when the user is not connected here. */
+  toLocalUser(userKey: string, line: string): boolean {
+    const session = this.presence.user(userKey);
+    if (session === undefined) return false;
+    session.send(line);
+    return true;
+  }
+
+  /** Every session on every node, logged in or not. */
+  toEveryone(line: string): void {
+    deliver(this.sessions, Buffer.from(line));
+    if (this.bus.shared) this.bus.publish({ kind: 'everyone', line });
+  }
+
+  private deliverLocal(event: BusEvent): void {
+    switch (event.kind) {
+      case 'room': {
+        const room = this.presence.room(event.roomKey);
+        if (room !== undefined) deliver(room.members, Buffer.from(event.line));
+        break;
+      }
+      case 'user':
+        this.toLocalUser(event.userKey, event.line);
+        break;
+      case 'everyone':
+        deliver(this.sessions, Buffer.from(event.line));
+        break;
+    }
+  }
+}
+
+function deliver(sessions: Iterable<Session>, data: Buffer): void {
+  for (const session of sessions) session.send(data);
+}

@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js';
+import type { Bus } from './bus/bus.js';
+import { LocalBus } from './bus/local-bus.js';
+import type { ServerContext, ServerStats } from './context.js';
+import { handleEvent } from './dispatch.js';
+import { RoomHistory } from './history.js';
+import { createLogger, type Logger } from './log.js';
+import { leaveRoom } from './membership.js';
+import { defaultOptions, type ServerOptions } from './options.js';
+import { Presence } from './presence.js';
+import { FailureThrottle, type Clock } from './rate-limit.js';
+import { Relay } from './relay.js';
+import { Session, type CloseReason, type OutputScheduler, type SessionState } from './session.js';
+import { SqliteStore } from './storage/sqlite-store.js';
+import type { Store } from './storage/store.js';
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** Tells everyone, flushes history, closes the store; resolves when done. */
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  log?: Logger;
+  clock?: Clock;
+  store?: Store;
+  bus?: Bus;
+}
+
+/** Legacy framing: a frame without LF ends after this much quiet. */
+export const LEGACY_QUIET_MS = 250;
+const LEGACY_PREFIXES = ['1|', '2|', '3|'];
+/** How long close() waits for clients to take their last lines. */
+const CLOSE_GRACE_MS = 1500;
+const LOGIN_FAILURE_WINDOW_MS = 60_000;
+
+/** Why a session left its room, as the room is told. */
+const LEAVE_NOTE: Partial<Record<CloseReason, string>> = {
+  'peer-closed': 'connection closed',
+  'socket-error': 'connection lost',
+  'slow-consumer': 'too slow to keep up',
+  flood: 'flooding',
+  shutdown: 'server shutting down',
+};
+
+export function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/** Starts a chat server; resolves once it listens. */
+export async function startServer(overrides: Partial<ServerOptions> = {}, deps: ServerDeps = {}): Promise<RunningServer> {
+  const options: ServerOptions = { ...defaultOptions(), ...overrides };
+  const log = deps.log ?? createLogger({ level: options.logLevel, json: options.logJson });
+  const clock = deps.clock ?? Date.now;
+  const store = deps.store ?? new SqliteStore(options.dataDir);
+  const bus = deps.bus ?? new LocalBus(randomUUID());
+  const chat = new ChatServer(options, log, clock, store, bus);
+  try {
+    await chat.listen();
+  } catch (err) {
+    store.close();
+    await bus.close();
+    throw err;
+  }
+  return chat;
+}
+
+class ChatServer implements RunningServer, OutputScheduler {
+  private readonly server: net.Server;
+  private readonly sessions = new Set<Session>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly dirty: Session[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+  private readonly ctx: ServerContext;
+  private readonly stats: ServerStats;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: ServerOptions,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+    private readonly store: Store,
+    private readonly bus: Bus,
+  ) {
+    const presence = new Presence();
+    this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 };
+    const loginFailures = new FailureThrottle(options.loginFailures, LOGIN_FAILURE_WINDOW_MS, clock);
+    this.ctx = {
+      options,
+      log,
+      clock,
+      sessions: this.sessions,
+      presence,
+      relay: new Relay(presence, this.sessions, bus),
+      history: new RoomHistory(store, Math.max(1, options.historyReplay)),
+      store,
+      stats: this.stats,
+      loginFailures,
+    };
+    this.sweeper = setInterval(() => loginFailures.sweep(), LOGIN_FAILURE_WINDOW_MS).unref();
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server.on('error', (err) => log.error('server-error', { error: err.message }));
+  }
+
+  get host(): string {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.address : this.options.host;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        this.log.info('listening', { host: this.host, port: this.port, dataDir: this.options.dataDir });
+        resolve();
+      });
+    });
+  }
+
+  /** Queues a session's output flush for the end of this turn. */
+  markDirty(session: Session): void {
+    this.dirty.push(session);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushTurn);
+    }
+  }
+
+  /** Commits the turn's stored messages, then writes the turn's output. */
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    try {
+      this.store.flush();
+    } catch (err) {
+      this.log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    const dirty = this.dirty.splice(0);
+    for (const session of dirty) session.flush();
+  };
+
+  private accept(socket: net.Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    socket.on('error', (err) => {
+      this.log.debug('socket-error', { address, error: err.message });
+    });
+    if (this.closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const refusal = this.admissionRefusal(address);
+    if (refusal !== undefined) {
+      this.log.warn('connection-refused', { address, reason: refusal });
+      socket.end(encodeError('SERVER_FULL', refusal));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const session = new Session(
+      this.nextId++,
+      socket,
+      address,
+      this.clock(),
+      this.options,
+      this,
+      this.clock,
+      this.onStateChange,
+    );
+    this.sessions.add(session);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    this.stats.peakConnections = Math.max(this.stats.peakConnections, this.sessions.size);
+    socket.setKeepAlive(true, this.options.keepAliveMs);
+    this.log.info('connect', { session: session.id, address, connections: this.sessions.size });
+
+    session.loginTimer = setTimeout(() => {
+      if (session.state === 'greeting') {
+        session.end('login-timeout', encodeError('TIMEOUT', `no login within ${this.options.loginTimeoutMs / 1000} s; closing`));
+      }
+    }, this.options.loginTimeoutMs);
+    session.loginTimer.unref();
+
+    const emit = (event: LineEvent): void => handleEvent(this.ctx, session, event);
+    socket.on('data', (chunk: Buffer) => {
+      session.decoder.push(chunk, emit);
+      this.armLegacyTimer(session, emit);
+    });
+    socket.on('end', () => {
+      // Half-close from the peer: a final unterminated legacy frame still counts.
+      if (!session.decoder.sawLineFeed) this.fireLegacy(session, emit);
+      session.end('peer-closed');
+    });
+    socket.on('error', () => {
+      session.closeReason ??= 'socket-error';
+    });
+    socket.on('close', () => session.markClosed());
+  }
+
+  private admissionRefusal(address: string): string | undefined {
+    if (this.sessions.size >= this.options.maxConnections) return 'the server is full; try again later';
+    if ((this.options.limitLoopback || !isLoopback(address)) && (this.perAddress.get(address) ?? 0) >= this.options.maxPerIp) {
+      return `too many connections from ${address}`;
+    }
+    return undefined;
+  }
+
+  /** Legacy framing: until the first LF, pending `1|`/`2|`/`3|` bytes end after a quiet spell. */
+  private armLegacyTimer(session: Session, emit: (event: LineEvent) => void): void {
+    clearTimeout(session.legacyTimer);
+    session.legacyTimer = undefined;
+    const decoder = session.decoder;
+    if (decoder.sawLineFeed) return;
+    if (!LEGACY_PREFIXES.some((prefix) => decoder.pendingStartsWith(prefix))) return;
+    session.legacyTimer = setTimeout(() => this.fireLegacy(session, emit), LEGACY_QUIET_MS);
+  }
+
+  private fireLegacy(session: Session, emit: (event: LineEvent) => void): void {
+    clearTimeout(session.legacyTimer);
+    session.legacyTimer = undefined;
+    if (!LEGACY_PREFIXES.some((prefix) => session.decoder.pendingStartsWith(prefix))) return;
+    session.decoder.flushPending(emit);
+  }
+
+  private readonly onStateChange = (session: Session, from: SessionState, to: SessionState): void => {
+    if (to === 'closing' || (to === 'closed' && from !== 'closing')) this.retire(session);
+    if (to === 'closed') {
+      this.sessions.delete(session);
+      const count = (this.perAddress.get(session.address) ?? 1) - 1;
+      if (count <= 0) this.perAddress.delete(session.address);
+      else this.perAddress.set(session.address, count);
+      this.log.info('disconnect', {
+        session: session.id,
+        name: session.name,
+        address: session.address,
+        reason: session.closeReason ?? 'peer-closed',
+        seconds: Math.round((this.clock() - session.connectedAt) / 1000),
+      });
+    }
+  };
+
+  /** Takes a closing session out of presence and tells its room, once. */
+  private retire(session: Session): void {
+    clearTimeout(session.loginTimer);
+    if (session.key === undefined || this.ctx.presence.user(session.key) !== session) return;
+    const reason = session.closeReason ?? 'peer-closed';
+    this.ctx.presence.release(session);
+    // Deferred so a drop in the middle of a broadcast does not interleave its notice.
+    queueMicrotask(() => leaveRoom(this.ctx, session, LEAVE_NOTE[reason]));
+    this.log.info('logout', { session: session.id, name: session.name, reason });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.log.info('shutting-down', { connections: this.sessions.size });
+    clearInterval(this.sweeper);
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.ctx.relay.toEveryone(encodeSystem('the server is shutting down; goodbye'));
+    const open = [...this.sessions];
+    const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
+    for (const session of open) session.end('shutdown');
+    this.flushTurn();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+    await Promise.race([closed, grace]);
+    for (const session of this.sessions) session.socket.destroy();
+    await stopped;
+    try {
+      this.store.close();
+    } catch (err) {
+      this.log.error('store-close-failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    await this.bus.close();
+    this.log.info('stopped', { messages: this.stats.messagesRelayed });
+  }
+}

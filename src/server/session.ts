@@ -1,0 +1,176 @@
+import type { Socket } from 'node:net';
+import { LineDecoder, encodeError, type ErrorCode, type LineEvent } from '../protocol/index.js';
+import { TokenBucket, type Clock } from './rate-limit.js';
+import type { Room } from './presence.js';
+
+/** A connection's life: only setState() changes it. */
+export type SessionState = 'greeting' | 'authenticating' | 'active' | 'closing' | 'closed';
+
+/** Why a connection ended, as logs print it. */
+export type CloseReason =
+  | 'logout'
+  | 'peer-closed'
+  | 'socket-error'
+  | 'slow-consumer'
+  | 'flood'
+  | 'login-timeout'
+  | 'http-request'
+  | 'shutdown';
+
+export interface SessionLimits {
+  maxLineBytes: number;
+  rateLimit: number;
+  rateBurst: number;
+  outputCapBytes: number;
+}
+
+/**
+ * Output of one event-loop turn is coalesced: the first write of a turn
+ * corks the socket and registers the session here; the server uncorks every
+ * registered session once per turn, after the store has committed.
+ */
+export interface OutputScheduler {
+  markDirty(session: Session): void;
+}
+
+/** One connection: identity, room, limits and buffered output. */
+export class Session {
+  readonly decoder: LineDecoder;
+  /** TEXT and PRIVATE. */
+  readonly messageBucket: TokenBucket;
+  /** Every frame, including refused ones. */
+  readonly frameBucket: TokenBucket;
+
+  name: string | undefined;
+  key: string | undefined;
+  room: Room | undefined;
+  lastActive: number;
+  linesSeen = 0;
+  closeReason: CloseReason | undefined;
+
+  /** Decoder events waiting while an asynchronous handler of this session runs. */
+  readonly inbox: LineEvent[] = [];
+  busy = false;
+  legacyTimer: NodeJS.Timeout | undefined;
+  loginTimer: NodeJS.Timeout | undefined;
+
+  private currentState: SessionState = 'greeting';
+  /** Start and latest refusal of the current run of rate-limit refusals. */
+  private floodStart = 0;
+  private floodLast = -Infinity;
+  private corked = false;
+  private endAfterFlush = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly address: string,
+    readonly connectedAt: number,
+    private readonly limits: SessionLimits,
+    private readonly output: OutputScheduler,
+    clock: Clock,
+    private readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void,
+  ) {
+    this.decoder = new LineDecoder(limits.maxLineBytes);
+    this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, clock);
+    this.frameBucket = new TokenBucket(limits.rateLimit * 4, limits.rateBurst * 4, clock);
+    this.lastActive = connectedAt;
+  }
+
+  /**
+   * Records a rate-limit refusal; true once refusals have kept coming, less
+   * than a second apart, for `kickAfterMs`: a flood rather than a paste.
+   */
+  noteRateRefusal(now: number, kickAfterMs: number): boolean {
+    if (now - this.floodLast > 1000) this.floodStart = now;
+    this.floodLast = now;
+    return now - this.floodStart >= kickAfterMs;
+  }
+
+  get state(): SessionState {
+    return this.currentState;
+  }
+
+  get loggedIn(): boolean {
+    return this.currentState === 'active';
+  }
+
+  get open(): boolean {
+    return this.currentState !== 'closing' && this.currentState !== 'closed';
+  }
+
+  setState(next: SessionState): void {
+    const previous = this.currentState;
+    if (previous === next || previous === 'closed') return;
+    this.currentState = next;
+    this.onStateChange(this, previous, next);
+  }
+
+  /**
+   * Queues output for this turn. The same Buffer may be handed to many
+   * sessions. A client that leaves more than the output cap unread is
+   * dropped instead of growing server memory.
+   */
+  send(data: string | Buffer): void {
+    if (!this.open) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      this.output.markDirty(this);
+    }
+    this.socket.write(data);
+    if (this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
+  }
+
+  sendError(code: ErrorCode, text: string): void {
+    this.send(encodeError(code, text));
+  }
+
+  /** Writes everything queued so far to the socket; ends it if end() asked to. */
+  flush(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+    if (this.endAfterFlush) {
+      this.endAfterFlush = false;
+      this.socket.end();
+      // A peer that never closes its side must not hold the socket forever.
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    }
+  }
+
+  /**
+   * Ends the session after writing `lastLine` (if any) and everything queued
+   * before it, at the turn's flush, so it too follows the store's commit.
+   */
+  end(reason: CloseReason, lastLine?: string): void {
+    if (!this.open) return;
+    if (lastLine !== undefined) this.send(lastLine);
+    if (!this.open) return;
+    this.closeReason = reason;
+    this.endAfterFlush = true;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      this.output.markDirty(this);
+    }
+    this.setState('closing');
+  }
+
+  /** Drops the connection at once, discarding queued output. */
+  drop(reason: CloseReason): void {
+    if (this.currentState === 'closed') return;
+    this.closeReason ??= reason;
+    this.corked = false;
+    this.endAfterFlush = false;
+    this.socket.destroy();
+    this.setState('closing');
+  }
+
+  markClosed(): void {
+    this.setState('closed');
+    clearTimeout(this.legacyTimer);
+    clearTimeout(this.loginTimer);
+  }
+}

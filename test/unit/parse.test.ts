@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientFrame, ErrorCode, ServerFrame } from '../../src/protocol/frames.js';
+import { parseClientFrame, parseServerFrame, splitFields, splitType } from '../../src/protocol/parse.js';
+
+describe('parseClientFrame', () => {
+  it.each<[string, ClientFrame]>([
+    ['LOGIN|bob', { type: 'LOGIN', name: 'bob' }],
+    ['LOGIN|bob|s3cret', { type: 'LOGIN', name: 'bob', password: 's3cret' }],
+    ['LOGIN|bob|a|b||c', { type: 'LOGIN', name: 'bob', password: 'a|b||c' }],
+    ['1|alice', { type: 'LOGIN', name: 'alice' }],
+    ['TEXT|hello world', { type: 'TEXT', message: 'hello world', seed: false }],
+    ['TEXT|a|b|c', { type: 'TEXT', message: 'a|b|c', seed: false }],
+    ['3|hello', { type: 'TEXT', message: 'hello', seed: true }],
+    ['3|alice:hello: there', { type: 'TEXT', message: 'alice:hello: there', seed: true }],
+    ['PRIVATE|bob|hi|there', { type: 'PRIVATE', to: 'bob', message: 'hi|there' }],
+    ['USERS', { type: 'USERS' }],
+    ['JOIN|dev', { type: 'JOIN', room: 'dev' }],
+    ['ROOMS', { type: 'ROOMS' }],
+    ['HISTORY', { type: 'HISTORY' }],
+    ['HISTORY|', { type: 'HISTORY' }],
+    ['HISTORY|5', { type: 'HISTORY', count: 5 }],
+    ['HISTORY|007', { type: 'HISTORY', count: 7 }],
+    ['PING', { type: 'PING', token: '' }],
+    ['PING|tok-1', { type: 'PING', token: 'tok-1' }],
+    ['PING|a|b', { type: 'PING', token: 'a|b' }],
+    ['LOGOUT', { type: 'LOGOUT' }],
+    ['2|anything at all', { type: 'LOGOUT' }],
+    ['2', { type: 'LOGOUT' }],
+    ['STATS', { type: 'STATS' }],
+    ['HELP', { type: 'HELP' }],
+    // Types are case-insensitive; payloads keep their case.
+    ['login|bob', { type: 'LOGIN', name: 'bob' }],
+    ['Login|Bob|PassWord', { type: 'LOGIN', name: 'Bob', password: 'PassWord' }],
+    ['text|Hi', { type: 'TEXT', message: 'Hi', seed: false }],
+    ['private|Bob|Hi', { type: 'PRIVATE', to: 'Bob', message: 'Hi' }],
+    ['join|Dev', { type: 'JOIN', room: 'Dev' }],
+    ['HiStOrY|3', { type: 'HISTORY', count: 3 }],
+    ['users', { type: 'USERS' }],
+    ['ping|X', { type: 'PING', token: 'X' }],
+    ['logout', { type: 'LOGOUT' }],
+  ])('%s', (line, frame) => {
+    expect(parseClientFrame(line)).toStrictEqual({ ok: true, frame });
+  });
+
+  it.each<[string, ErrorCode]>([
+    ['LOGIN', 'BAD_FRAME'],
+    ['LOGIN|', 'BAD_FRAME'],
+    ['LOGIN|bob|', 'BAD_PASSWORD'],
+    ['1', 'BAD_FRAME'],
+    ['1|', 'BAD_FRAME'],
+    ['TEXT', 'BAD_FRAME'],
+    ['TEXT|', 'BAD_FRAME'],
+    ['3', 'BAD_FRAME'],
+    ['3|', 'BAD_FRAME'],
+    ['PRIVATE', 'BAD_FRAME'],
+    ['PRIVATE|bob', 'BAD_FRAME'],
+    ['PRIVATE|bob|', 'BAD_FRAME'],
+    ['PRIVATE||hi', 'BAD_FRAME'],
+    ['JOIN', 'BAD_FRAME'],
+    ['JOIN|', 'BAD_FRAME'],
+    ['HISTORY|0', 'BAD_FRAME'],
+    ['HISTORY|-1', 'BAD_FRAME'],
+    ['HISTORY|abc', 'BAD_FRAME'],
+    ['HISTORY|1.5', 'BAD_FRAME'],
+    ['HISTORY| 5', 'BAD_FRAME'],
+    ['HISTORY|1e3', 'BAD_FRAME'],
+    ['HISTORY|0x10', 'BAD_FRAME'],
+    ['HISTORY|9999999999', 'BAD_FRAME'],
+    ['HELLO', 'UNKNOWN_TYPE'],
+    ['FOO|bar', 'UNKNOWN_TYPE'],
+    ['', 'UNKNOWN_TYPE'],
+    ['|TEXT', 'UNKNOWN_TYPE'],
+    [' TEXT|hi', 'UNKNOWN_TYPE'],
+    ['4|x', 'UNKNOWN_TYPE'],
+    ['SUCCESS|server frames are not client frames', 'UNKNOWN_TYPE'],
+    ['PONG', 'UNKNOWN_TYPE'],
+    ['constructor', 'UNKNOWN_TYPE'],
+    ['__proto__', 'UNKNOWN_TYPE'],
+    ['__proto__|x', 'UNKNOWN_TYPE'],
+    ['toString', 'UNKNOWN_TYPE'],
+    ['hasOwnProperty|LOGIN', 'UNKNOWN_TYPE'],
+    ['valueOf', 'UNKNOWN_TYPE'],
+  ])('%j → %s', (line, code) => {
+    const result = parseClientFrame(line);
+    expect(result).toMatchObject({ ok: false, code });
+    expect(result.ok || result.message.length > 0).toBe(true);
+  });
+
+  it('quotes at most 32 characters of an unknown type back', () => {
+    const result = parseClientFrame(`${'X'.repeat(5000)}|y`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message.length).toBeLessThan(120);
+  });
+});
+
+describe('parseServerFrame', () => {
+  const T = '2024-01-02T03:04:05.000Z';
+  it.each<[string, ServerFrame]>([
+    ['SUCCESS|welcome, bob', { type: 'SUCCESS', text: 'welcome, bob' }],
+    ['SUCCESS|a|b', { type: 'SUCCESS', text: 'a|b' }],
+    ['ERROR|NAME_TAKEN|bob is online|try another', { type: 'ERROR', code: 'NAME_TAKEN', text: 'bob is online|try another' }],
+    ['ERROR|TIMEOUT', { type: 'ERROR', code: 'TIMEOUT', text: '' }],
+    ['SYSTEM|bob joined|lobby', { type: 'SYSTEM', text: 'bob joined|lobby' }],
+    ['TEXT|bob|hi|there', { type: 'TEXT', from: 'bob', message: 'hi|there' }],
+    ['TEXT|bob|', { type: 'TEXT', from: 'bob', message: '' }],
+    ['PRIVATE|bob|a|b', { type: 'PRIVATE', from: 'bob', message: 'a|b' }],
+    ['SENT|alice|a|b', { type: 'SENT', to: 'alice', message: 'a|b' }],
+    [`HISTORY|${T}|bob|hi|there`, { type: 'HISTORY', time: T, from: 'bob', message: 'hi|there' }],
+    ['USERS|2|alice,bob', { type: 'USERS', count: 2, names: ['alice', 'bob'] }],
+    ['USERS|1|小明', { type: 'USERS', count: 1, names: ['小明'] }],
+    ['USERS|0|', { type: 'USERS', count: 0, names: [] }],
+    ['ROOMS|lobby:3,dev:1', { type: 'ROOMS', rooms: [{ room: 'lobby', count: 3 }, { room: 'dev', count: 1 }] }],
+    ['ROOMS|', { type: 'ROOMS', rooms: [] }],
+    ['PONG|tok', { type: 'PONG', token: 'tok' }],
+    ['PONG|', { type: 'PONG', token: '' }],
+    ['PONG|a|b', { type: 'PONG', token: 'a|b' }],
+    ['STATS|users=3|rooms=2|note=a=b', { type: 'STATS', stats: { users: '3', rooms: '2', note: 'a=b' } }],
+    ['text|bob|lower-case type', { type: 'TEXT', from: 'bob', message: 'lower-case type' }],
+  ])('%s', (line, frame) => {
+    expect(parseServerFrame(line)).toStrictEqual(frame);
+  });
+
+  it.each([
+    '',
+    'hello',
+    'TEXT',
+    'TEXT|bob',
+    'PRIVATE|bob',
+    'SENT|alice',
+    `HISTORY|2024-01-02T03:04:05.000Z|bob`,
+    'USERS|many|a,b',
+    'ROOMS|lobby',
+    'LOGIN|bob',
+    'constructor',
+    '__proto__|x',
+    'toString|x',
+  ])('%j → undefined', (line) => {
+    expect(parseServerFrame(line)).toBeUndefined();
+  });
+});
+
+describe('splitFields and splitType', () => {
+  it.each<[string, number, string[]]>([
+    ['a|b|c', 1, ['a|b|c']],
+    ['a|b|c', 2, ['a', 'b|c']],
+    ['a|b|c', 3, ['a', 'b', 'c']],
+    ['a|b|c', 5, ['a', 'b', 'c']],
+    ['abc', 2, ['abc']],
+    ['', 2, ['']],
+    ['|', 2, ['', '']],
+    ['a||', 3, ['a', '', '']],
+    ['||x|y', 3, ['', '', 'x|y']],
+  ])('splitFields(%j, %i)', (payload, count, fields) => {
+    expect(splitFields(payload, count)).toEqual(fields);
+  });
+
+  it('splitType upper-cases the type and keeps the payload as sent', () => {
+    expect(splitType('login|Bob|x')).toEqual({ type: 'LOGIN', payload: 'Bob|x' });
+    expect(splitType('ping')).toEqual({ type: 'PING', payload: undefined });
+    expect(splitType('ping|')).toEqual({ type: 'PING', payload: '' });
+  });
+});
