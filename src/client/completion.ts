@@ -6,16 +6,16 @@ import { COMMAND_NAMES } from './commands.js';
 
 export type Presence = { name: string; event: 'joined' | 'left'; room: string };
 
-const JOINED = /^(\S+) joined (\S+?)\.?$/u;
-const LEFT = /^(\S+) left (\S+?)(?:[\s.,;:…].*)?$/u;
+const PRESENCE = /^(\S+) (joined|left) (\S+)/u;
 
 /** Reads `<name> joined <room>` and `<name> left <room>…` notices; undefined for any other text. */
 export function parsePresence(text: string): Presence | undefined {
-  const joined = JOINED.exec(text);
-  if (joined !== null) return { name: joined[1]!, event: 'joined', room: joined[2]! };
-  const left = LEFT.exec(text);
-  if (left !== null) return { name: left[1]!, event: 'left', room: left[2]! };
-  return undefined;
+  const match = PRESENCE.exec(text);
+  if (match === null) return undefined;
+  // Room names cannot hold ',', ';', ':', '…' or brackets: anything like that is the sentence going on.
+  const room = match[3]!.replace(/[,;:…()[\]!?]+.*$/u, '');
+  if (room === '') return undefined;
+  return { name: match[1]!, event: match[2] as 'joined' | 'left', room };
 }
 
 /** The names known to be online, kept current from USERS answers and join/leave notices. */

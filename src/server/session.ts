@@ -17,6 +17,9 @@ export type CloseReason =
   | 'http-request'
   | 'shutdown';
 
+/** All frames together may come this many times faster than messages. */
+export const FRAME_RATE_FACTOR = 20;
+
 export interface SessionLimits {
   maxLineBytes: number;
   rateLimit: number;
@@ -73,7 +76,7 @@ export class Session {
   ) {
     this.decoder = new LineDecoder(limits.maxLineBytes);
     this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, clock);
-    this.frameBucket = new TokenBucket(limits.rateLimit * 4, limits.rateBurst * 4, clock);
+    this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, clock);
     this.lastActive = connectedAt;
   }
 
