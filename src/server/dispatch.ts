@@ -82,7 +82,9 @@ function runLine(ctx: ServerContext, session: Session, line: string): void {
 
 function drainInbox(ctx: ServerContext, session: Session): void {
   while (!session.busy && session.open && session.inbox.length > 0) run(ctx, session, session.inbox.shift()!);
-  if (!session.busy && session.open && session.socket.isPaused()) session.socket.resume();
+  if (session.busy || !session.open) return;
+  if (session.endWhenIdle) session.end('peer-closed');
+  else if (session.socket.isPaused()) session.socket.resume();
 }
 
 /** The one place where a refused frame becomes `ERROR|CODE|text`. */

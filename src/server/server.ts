@@ -197,7 +197,9 @@ class ChatServer implements RunningServer, OutputScheduler {
     socket.on('end', () => {
       // Half-close from the peer: a final unterminated legacy frame still counts.
       if (!session.decoder.sawLineFeed) this.fireLegacy(session, emit);
-      session.end('peer-closed');
+      // Frames already received are still answered before the session ends.
+      if (session.busy) session.endWhenIdle = true;
+      else session.end('peer-closed');
     });
     socket.on('error', () => {
       session.closeReason ??= 'socket-error';

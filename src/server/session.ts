@@ -54,6 +54,8 @@ export class Session {
   /** Decoder events waiting while an asynchronous handler of this session runs. */
   readonly inbox: LineEvent[] = [];
   busy = false;
+  /** The peer closed its side while a handler was running: end once the inbox is done. */
+  endWhenIdle = false;
   legacyTimer: NodeJS.Timeout | undefined;
   loginTimer: NodeJS.Timeout | undefined;
 
