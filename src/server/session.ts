@@ -28,9 +28,9 @@ export interface SessionLimits {
 }
 
 /**
- * Output of one event-loop turn is coalesced: the first write of a turn
- * corks the socket and registers the session here; the server uncorks every
- * registered session once per turn, after the store has committed.
+ * Output of one event-loop turn is coalesced: the first line of a turn
+ * registers the session here, and the server flushes every registered
+ * session once per turn, after the store has committed, as one write each.
  */
 export interface OutputScheduler {
   markDirty(session: Session): void;
@@ -63,7 +63,9 @@ export class Session {
   /** Start and latest refusal of the current run of rate-limit refusals. */
   private floodStart = 0;
   private floodLast = -Infinity;
-  private corked = false;
+  /** This turn's output, written as one Buffer by flush(). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private endAfterFlush = false;
 
   constructor(
@@ -118,24 +120,24 @@ export class Session {
    */
   send(data: string | Buffer): void {
     if (!this.open) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      this.output.markDirty(this);
-    }
-    this.socket.write(data);
-    if (this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
+    const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+    if (this.pendingBytes === 0) this.output.markDirty(this);
+    this.pending.push(buffer);
+    this.pendingBytes += buffer.length;
+    if (this.pendingBytes + this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
   }
 
   sendError(code: ErrorCode, text: string): void {
     this.send(encodeError(code, text));
   }
 
-  /** Writes everything queued so far to the socket; ends it if end() asked to. */
+  /** Writes this turn's output as one Buffer; ends the socket if end() asked to. */
   flush(): void {
-    if (this.corked) {
-      this.corked = false;
-      this.socket.uncork();
+    if (this.pendingBytes !== 0) {
+      const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.socket.write(data);
     }
     if (this.endAfterFlush) {
       this.endAfterFlush = false;
@@ -155,11 +157,7 @@ export class Session {
     if (!this.open) return;
     this.closeReason = reason;
     this.endAfterFlush = true;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      this.output.markDirty(this);
-    }
+    if (this.pendingBytes === 0) this.output.markDirty(this);
     this.setState('closing');
   }
 
@@ -167,7 +165,8 @@ export class Session {
   drop(reason: CloseReason): void {
     if (this.currentState === 'closed') return;
     this.closeReason ??= reason;
-    this.corked = false;
+    this.pending = [];
+    this.pendingBytes = 0;
     this.endAfterFlush = false;
     this.socket.destroy();
     this.setState('closing');

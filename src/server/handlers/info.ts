@@ -26,6 +26,7 @@ export function stats(ctx: ServerContext, session: Session): void {
       ['uptime', Math.floor((ctx.clock() - ctx.stats.startedAt) / 1000)],
       ['messages', ctx.stats.messagesRelayed],
       ['rooms', ctx.presence.roomCount],
+      ['rss_kib', Math.round(process.memoryUsage.rss() / 1024)],
     ]),
   );
 }

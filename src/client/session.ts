@@ -1,0 +1,454 @@
+import type { ChalkInstance } from 'chalk';
+import {
+  encodeBare,
+  encodeHistoryRequest,
+  encodeJoin,
+  encodePing,
+  encodeSay,
+  encodeWhisper,
+  nameKey,
+  type ServerFrame,
+} from '../protocol/index.js';
+import { helpLines, parseInput, type Action } from './commands.js';
+import { OnlineNames, complete, parsePresence } from './completion.js';
+import {
+  Connection,
+  type CloseReason,
+  type ConnectionOptions,
+  type ConnectionState,
+  type ConnectionStatus,
+} from './connection.js';
+import { DEFAULT_ROOM } from './options.js';
+import { Outbox, type OutboxItem } from './outbox.js';
+import { renderFrame, renderNotice, type NoticeKind, type RenderContext } from './render.js';
+import { realTimers, type Timers } from './timers.js';
+
+// The chat session both front ends share (the terminal REPL and scripting
+// mode): it turns typed lines into frames through the outbox, server frames
+// into printed lines, keeps name, room and the online list, and restores the
+// room after a reconnect. It prints through an output it is given.
+
+/** chat: what people and the server said; notice: the client's own remarks; error: refusals and failures. */
+export type LineKind = 'chat' | 'notice' | 'error';
+
+export interface SessionOutput {
+  print(line: string, kind: LineKind): void;
+  /** Name, room, connection state or queue length changed. */
+  statusChanged?(): void;
+}
+
+export interface SessionOptions {
+  host: string;
+  port: number;
+  name: string;
+  password?: string;
+  /** The room to be in; entered after every login. */
+  room: string;
+  chalk: ChalkInstance;
+  output: SessionOutput;
+  queueLimit: number;
+  now?: () => Date;
+  timers?: Timers;
+  /** Passed on to the connection (reconnect policy, heartbeat, fake sockets). */
+  connection?: Partial<Omit<ConnectionOptions, 'host' | 'port' | 'name' | 'password' | 'events' | 'timers'>>;
+  /** Outbox pacing; defaults to a little under the server's default rate. */
+  sendRate?: number;
+  sendBurst?: number;
+}
+
+export interface SessionStatus {
+  name: string;
+  room: string;
+  connection: ConnectionState;
+  /** Lines typed but not yet confirmed by the server. */
+  queued: number;
+  /** While waiting to reconnect: the delay until the next attempt. */
+  retryInMs?: number;
+}
+
+export type InputResult = 'continue' | 'quit';
+
+/** Recently shown messages, so a history replay after a reconnect skips what is already on screen. */
+class RecentMessages {
+  private readonly counts = new Map<string, number>();
+  private readonly order: string[] = [];
+  constructor(private readonly limit = 500) {}
+
+  private static key(from: string, message: string): string {
+    return `${nameKey(from)}\u0000${message}`;
+  }
+
+  add(from: string, message: string): void {
+    const key = RecentMessages.key(from, message);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.order.push(key);
+    if (this.order.length > this.limit) this.forget(this.order.shift()!);
+  }
+
+  /** True (and forgets one) when this message was shown already. */
+  take(from: string, message: string): boolean {
+    const key = RecentMessages.key(from, message);
+    const count = this.counts.get(key) ?? 0;
+    if (count === 0) return false;
+    this.forget(key);
+    const index = this.order.indexOf(key);
+    if (index !== -1) this.order.splice(index, 1);
+    return true;
+  }
+
+  clear(): void {
+    this.counts.clear();
+    this.order.length = 0;
+  }
+
+  private forget(key: string): void {
+    const count = this.counts.get(key) ?? 0;
+    if (count <= 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
+  }
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+export class ChatSession {
+  readonly name: string;
+  private room = DEFAULT_ROOM;
+  private targetRoom: string;
+  private readonly names = new OnlineNames();
+  private readonly recent = new RecentMessages();
+  private readonly connection: Connection;
+  private readonly outbox: Outbox;
+  private readonly timers: Timers;
+  private readonly now: () => Date;
+  /** Between a reconnect and being back in the target room. */
+  private restoring = false;
+  private closeReason: CloseReason | undefined;
+  private closedWaiters: Array<(reason: CloseReason) => void> = [];
+
+  constructor(private readonly options: SessionOptions) {
+    this.name = options.name;
+    this.targetRoom = options.room;
+    this.timers = options.timers ?? realTimers;
+    this.now = options.now ?? (() => new Date(this.timers.now()));
+    this.connection = new Connection({
+      ...options.connection,
+      host: options.host,
+      port: options.port,
+      name: options.name,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      timers: this.timers,
+      events: {
+        status: (status, previous) => this.onStatus(status, previous),
+        frame: (frame) => this.onFrame(frame),
+        badLine: (what, detail) => {
+          if (what === 'unknown-frame') this.notice('warn', `ignored a line the client does not understand: ${detail.slice(0, 80)}`);
+          else this.notice('warn', `ignored a line from the server: ${detail}`);
+        },
+      },
+    });
+    this.outbox = new Outbox({
+      write: (line) => this.connection.send(line),
+      timers: this.timers,
+      limit: options.queueLimit,
+      ...(options.sendRate !== undefined ? { rate: options.sendRate } : {}),
+      ...(options.sendBurst !== undefined ? { burst: options.sendBurst } : {}),
+      events: {
+        rateLimited: (item, delayMs) => {
+          if (!item.silent) this.notice('warn', `sending too fast; the server asked to slow down, retrying in ${seconds(delayMs)}`);
+        },
+        unanswered: (item) => {
+          if (!item.silent) this.notice('warn', `no answer from the server to: ${item.label}`);
+        },
+      },
+    });
+  }
+
+  get status(): SessionStatus {
+    const c = this.connection.status;
+    return {
+      name: this.name,
+      room: this.room,
+      connection: c.state,
+      queued: this.outbox.pendingUserItems,
+      ...(c.state === 'waiting' ? { retryInMs: c.delayMs } : {}),
+    };
+  }
+
+  /** Names known to be online, for completion. */
+  onlineNames(): string[] {
+    return this.names.list();
+  }
+
+  /** node:readline completer. */
+  completer = (line: string): [string[], string] => complete(line, this.names.list());
+
+  /** Connects and logs in; rejects with ConnectError when the first attempt fails. */
+  async open(): Promise<void> {
+    await this.connection.open();
+  }
+
+  /** Resolves when the connection has ended for good (quit, refused, gave up). */
+  closed(): Promise<CloseReason> {
+    if (this.closeReason !== undefined) return Promise.resolve(this.closeReason);
+    return new Promise((resolve) => this.closedWaiters.push(resolve));
+  }
+
+  /** Handles one typed line. */
+  input(line: string): InputResult {
+    const action = parseInput(line);
+    switch (action.kind) {
+      case 'none':
+        return 'continue';
+      case 'quit':
+        return 'quit';
+      case 'help':
+        for (const text of helpLines()) this.options.output.print(renderNotice('info', text, this.ctx()), 'notice');
+        return 'continue';
+      case 'invalid':
+        this.notice('warn', action.message);
+        return 'continue';
+      default:
+        this.enqueue(this.itemFor(action), action);
+        return 'continue';
+    }
+  }
+
+  /** Resolves once every typed line is confirmed and a PING round trip shows the server has done all. */
+  async flush(): Promise<void> {
+    await this.outbox.whenIdle();
+    if (this.closeReason !== undefined) return;
+    await new Promise<void>((resolve) => {
+      this.outbox.push(
+        {
+          kind: 'sync',
+          label: 'PING',
+          silent: true,
+          encode: (token) => encodePing(token),
+          answers: (frame, token) => frame.type === 'PONG' && frame.token === token,
+          done: () => resolve(),
+        },
+        { front: true },
+      );
+      void this.closed().then(() => resolve());
+    });
+  }
+
+  /** Lines not yet confirmed by the server. */
+  get unsent(): number {
+    return this.outbox.pendingUserItems;
+  }
+
+  /** Logs out (LOGOUT when online) and closes. Returns how many typed lines were never confirmed. */
+  async quit(): Promise<number> {
+    const dropped = this.outbox.clear().filter((item) => !item.silent);
+    await this.connection.quit();
+    return dropped.length;
+  }
+
+  // ——— internals ———
+
+  private ctx(): RenderContext {
+    return { chalk: this.options.chalk, now: this.now, self: this.name, room: this.room };
+  }
+
+  private notice(kind: NoticeKind, text: string): void {
+    this.options.output.print(renderNotice(kind, text, this.ctx()), kind === 'error' ? 'error' : 'notice');
+  }
+
+  private changed(): void {
+    this.options.output.statusChanged?.();
+  }
+
+  private enqueue(item: OutboxItem, action: Action): void {
+    const online = this.connection.online && this.outbox.isOnline;
+    if (this.outbox.push(item) === 'full') {
+      this.notice('error', `not sent: ${this.options.queueLimit} lines are already waiting for the connection; this one was dropped: ${item.label}`);
+      return;
+    }
+    if (!online && action.kind !== 'none') {
+      const waiting = this.outbox.pendingUserItems;
+      this.notice('warn', `not connected: queued (${waiting} waiting, sent after reconnecting): ${item.label}`);
+    }
+    this.changed();
+  }
+
+  private isSelf(name: string): boolean {
+    return nameKey(name) === nameKey(this.name);
+  }
+
+  private itemFor(action: Exclude<Action, { kind: 'none' | 'quit' | 'help' | 'invalid' }>): OutboxItem {
+    switch (action.kind) {
+      case 'say':
+        return {
+          kind: 'say',
+          label: action.text,
+          silent: false,
+          encode: () => encodeSay(action.text),
+          answers: (f) => (f.type === 'TEXT' && this.isSelf(f.from)) || f.type === 'ERROR',
+        };
+      case 'whisper':
+        return {
+          kind: 'whisper',
+          label: `/msg ${action.to} ${action.text}`,
+          silent: false,
+          encode: () => encodeWhisper(action.to, action.text),
+          answers: (f) => f.type === 'SENT' || f.type === 'ERROR',
+        };
+      case 'users':
+        return this.usersItem(false);
+      case 'rooms':
+        return {
+          kind: 'rooms',
+          label: '/rooms',
+          silent: false,
+          encode: () => encodeBare('ROOMS'),
+          answers: (f) => f.type === 'ROOMS' || f.type === 'ERROR',
+        };
+      case 'join':
+        return this.joinItem(action.room, false);
+      case 'history':
+        return {
+          kind: 'history',
+          label: '/history',
+          silent: false,
+          // The HISTORY lines have no end marker: a PING behind them marks it.
+          encode: (token) => encodeHistoryRequest(action.count) + encodePing(token),
+          answers: (f, token) => (f.type === 'PONG' && f.token === token) || f.type === 'ERROR',
+        };
+      case 'ping':
+        return {
+          kind: 'ping',
+          label: '/ping',
+          silent: false,
+          encode: (token) => encodePing(token),
+          answers: (f, token) => (f.type === 'PONG' && f.token === token) || f.type === 'ERROR',
+          done: (answer, ms) => {
+            if (answer?.type === 'PONG') this.notice('ok', `pong from ${this.options.host}:${this.options.port} in ${ms} ms`);
+          },
+        };
+    }
+  }
+
+  private usersItem(silent: boolean): OutboxItem {
+    return {
+      kind: 'users',
+      label: '/users',
+      silent,
+      encode: () => encodeBare('USERS'),
+      answers: (f) => f.type === 'USERS' || f.type === 'ERROR',
+    };
+  }
+
+  private joinItem(room: string, silent: boolean): OutboxItem {
+    return {
+      kind: 'join',
+      label: `/join ${room}`,
+      silent,
+      encode: () => encodeJoin(room),
+      answers: (f) => {
+        if (f.type === 'ERROR') return true;
+        if (f.type !== 'SYSTEM') return false;
+        const p = parsePresence(f.text);
+        return p !== undefined && p.event === 'joined' && this.isSelf(p.name) && nameKey(p.room) === nameKey(room);
+      },
+      done: (answer) => {
+        if (answer?.type === 'SYSTEM') {
+          const p = parsePresence(answer.text);
+          this.enterRoom(p?.room ?? room);
+          this.outbox.pushFront([this.usersItem(true)]);
+        } else if (this.restoring) {
+          // Could not get back into the room: stay where the server put us.
+          this.restoring = false;
+          this.targetRoom = this.room;
+          this.notice('warn', `could not return to ${room}; you are in ${this.room}`);
+        }
+        this.changed();
+      },
+    };
+  }
+
+  private enterRoom(room: string): void {
+    this.room = room;
+    this.targetRoom = room;
+    this.names.clear();
+    this.names.add(this.name);
+    if (this.restoring) {
+      this.restoring = false;
+      this.notice('ok', `back in ${room}`);
+    }
+  }
+
+  private onStatus(status: ConnectionStatus, previous: ConnectionStatus): void {
+    switch (status.state) {
+      case 'online': {
+        this.room = DEFAULT_ROOM;
+        this.names.clear();
+        this.names.add(this.name);
+        const needJoin = nameKey(this.targetRoom) !== nameKey(DEFAULT_ROOM);
+        if (status.reconnected) {
+          this.restoring = true;
+          this.notice('ok', `reconnected to ${this.options.host}:${this.options.port} as ${this.name}`);
+          if (!needJoin) {
+            this.restoring = false;
+            this.notice('ok', `back in ${this.room}`);
+          }
+        } else {
+          this.notice('ok', status.welcome === '' ? `logged in as ${this.name}` : status.welcome);
+        }
+        const first: OutboxItem[] = [];
+        if (needJoin) first.push(this.joinItem(this.targetRoom, true));
+        else first.push(this.usersItem(true));
+        this.outbox.pushFront(first);
+        this.outbox.setOnline(true);
+        const waiting = this.outbox.pendingUserItems;
+        if (status.reconnected && waiting > 0) this.notice('info', `sending ${waiting} queued line${waiting === 1 ? '' : 's'}`);
+        break;
+      }
+      case 'waiting':
+        this.outbox.setOnline(false);
+        if (previous.state === 'online') {
+          this.notice('error', `connection lost: ${status.error}; reconnecting in ${seconds(status.delayMs)}`);
+        } else {
+          this.notice('warn', `reconnect attempt ${status.attempt - 1} failed: ${status.error}; next in ${seconds(status.delayMs)}`);
+        }
+        break;
+      case 'closed':
+        this.outbox.setOnline(false);
+        this.closeReason = status.reason;
+        if (status.reason.kind === 'gave-up') {
+          this.notice('error', `gave up reconnecting after ${status.reason.attempts} attempts: ${status.reason.error}`);
+        } else if (status.reason.kind === 'login-refused' && previous.state !== 'idle') {
+          this.notice('error', `the server refused the login: ${status.reason.text} [${status.reason.code}]`);
+        }
+        for (const resolve of this.closedWaiters.splice(0)) resolve(status.reason);
+        break;
+      default:
+        break;
+    }
+    this.changed();
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    const result = this.outbox.onFrame(frame);
+    if (this.names.apply(frame)) this.changed();
+    if (result.swallow) return;
+    // PONGs to the client's own PINGs are never shown (a /ping prints its round trip).
+    if (frame.type === 'PONG' && frame.token.startsWith('~')) return;
+    if (!this.shouldShowDuringRestore(frame)) return;
+    if (frame.type === 'TEXT' || frame.type === 'HISTORY') this.recent.add(frame.from, frame.message);
+    const line = renderFrame(frame, this.ctx());
+    if (line !== undefined) this.options.output.print(line, frame.type === 'ERROR' ? 'error' : 'chat');
+  }
+
+  /** After a reconnect: skip the lobby we pass through and history already on screen. */
+  private shouldShowDuringRestore(frame: ServerFrame): boolean {
+    if (!this.restoring) return true;
+    const passingThrough = nameKey(this.room) !== nameKey(this.targetRoom);
+    if (frame.type === 'HISTORY') return passingThrough ? false : !this.recent.take(frame.from, frame.message);
+    if (frame.type === 'SYSTEM' && passingThrough) {
+      const p = parsePresence(frame.text);
+      if (p !== undefined && this.isSelf(p.name)) return nameKey(p.room) === nameKey(this.targetRoom);
+    }
+    return true;
+  }
+}
