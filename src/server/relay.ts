@@ -20,6 +20,15 @@ export class Relay {
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
   }
 
+  /** Room traffic from other nodes is needed here while the room has local members. */
+  watchRoom(roomKey: string): void {
+    this.bus.watchRoom(roomKey);
+  }
+
+  unwatchRoom(roomKey: string): void {
+    this.bus.unwatchRoom(roomKey);
+  }
+
   /** Sends to a user on this node; false when the user is not connected here. */
   toLocalUser(userKey: string, line: string): boolean {
     const session = this.presence.user(userKey);
@@ -42,7 +51,7 @@ export class Relay {
         break;
       }
       case 'user':
-        this.toLocalUser(event.userKey, event.line);
+        if (event.node === this.bus.nodeId) this.toLocalUser(event.userKey, event.line);
         break;
       case 'everyone':
         deliver(this.sessions, Buffer.from(event.line));

@@ -12,7 +12,7 @@ import { defaultOptions, type ServerOptions } from './options.js';
 import { Presence } from './presence.js';
 import { FailureThrottle, type Clock } from './rate-limit.js';
 import { Relay } from './relay.js';
-import { Session, type CloseReason, type OutputScheduler, type SessionState } from './session.js';
+import { Session, type CloseReason, type OutputScheduler, type SealedOutput, type SessionState } from './session.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import type { Store } from './storage/store.js';
 
@@ -61,7 +61,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   try {
     await chat.listen();
   } catch (err) {
-    store.close();
+    await store.close();
     await bus.close();
     throw err;
   }
@@ -74,6 +74,8 @@ class ChatServer implements RunningServer, OutputScheduler {
   private readonly perAddress = new Map<string, number>();
   private readonly dirty: Session[] = [];
   private flushScheduled = false;
+  /** The last asynchronous commit-then-write; later turns write after it. */
+  private writeChain: Promise<void> | undefined;
   private nextId = 1;
   private closing: Promise<void> | undefined;
   private readonly ctx: ServerContext;
@@ -138,17 +140,41 @@ class ChatServer implements RunningServer, OutputScheduler {
     }
   }
 
-  /** Commits the turn's stored messages, then writes the turn's output. */
+  /**
+   * Commits the turn's stored messages, then writes the turn's output, so
+   * nothing reaches a client before it is stored. With an asynchronous store
+   * each turn's output is sealed and written, in turn order, once its
+   * commit is done.
+   */
   private readonly flushTurn = (): void => {
     this.flushScheduled = false;
-    try {
-      this.store.flush();
-    } catch (err) {
-      this.log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err) });
-    }
     const dirty = this.dirty.splice(0);
-    for (const session of dirty) session.flush();
+    let commit: void | Promise<void> = undefined;
+    try {
+      commit = this.store.flush();
+    } catch (err) {
+      this.logStoreFailure(err);
+    }
+    this.bus.flush();
+    if (commit === undefined && this.writeChain === undefined) {
+      for (const session of dirty) session.flush();
+      return;
+    }
+    const sealed: Array<[Session, SealedOutput]> = [];
+    for (const session of dirty) {
+      const output = session.seal();
+      if (output !== undefined) sealed.push([session, output]);
+    }
+    const chain: Promise<void> = Promise.all([this.writeChain, commit?.catch((err: unknown) => this.logStoreFailure(err))]).then(() => {
+      for (const [session, output] of sealed) session.write(output);
+      if (this.writeChain === chain) this.writeChain = undefined;
+    });
+    this.writeChain = chain;
   };
+
+  private logStoreFailure(err: unknown): void {
+    this.log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err) });
+  }
 
   private accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
@@ -274,12 +300,13 @@ class ChatServer implements RunningServer, OutputScheduler {
     const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
     for (const session of open) session.end('shutdown');
     this.flushTurn();
+    await this.writeChain;
     const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
     await Promise.race([closed, grace]);
     for (const session of this.sessions) session.socket.destroy();
     await stopped;
     try {
-      this.store.close();
+      await this.store.close();
     } catch (err) {
       this.log.error('store-close-failed', { error: err instanceof Error ? err.message : String(err) });
     }

@@ -3,6 +3,12 @@ import { LineDecoder, encodeError, type ErrorCode, type LineEvent } from '../pro
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Room } from './presence.js';
 
+/** One turn's output of a session: the bytes, and whether to end after them. */
+export interface SealedOutput {
+  data: Buffer | undefined;
+  end: boolean;
+}
+
 /** A connection's life: only setState() changes it. */
 export type SessionState = 'greeting' | 'authenticating' | 'active' | 'closing' | 'closed';
 
@@ -133,14 +139,30 @@ export class Session {
 
   /** Writes this turn's output as one Buffer; ends the socket if end() asked to. */
   flush(): void {
-    if (this.pendingBytes !== 0) {
-      const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.socket.write(data);
-    }
-    if (this.endAfterFlush) {
-      this.endAfterFlush = false;
+    const output = this.seal();
+    if (output !== undefined) this.write(output);
+  }
+
+  /** Takes this turn's output, to be written once the store has committed. */
+  seal(): SealedOutput | undefined {
+    if (this.pendingBytes === 0 && !this.endAfterFlush) return undefined;
+    const data =
+      this.pendingBytes === 0
+        ? undefined
+        : this.pending.length === 1
+          ? this.pending[0]!
+          : Buffer.concat(this.pending, this.pendingBytes);
+    const output = { data, end: this.endAfterFlush };
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.endAfterFlush = false;
+    return output;
+  }
+
+  write(output: SealedOutput): void {
+    if (this.socket.destroyed) return;
+    if (output.data !== undefined) this.socket.write(output.data);
+    if (output.end) {
       this.socket.end();
       // A peer that never closes its side must not hold the socket forever.
       setTimeout(() => this.socket.destroy(), 2000).unref();

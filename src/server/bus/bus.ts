@@ -5,8 +5,8 @@
 export type BusEvent =
   /** A line for every session in a room. */
   | { kind: 'room'; roomKey: string; line: string }
-  /** A line for one user, wherever they are connected. */
-  | { kind: 'user'; userKey: string; line: string }
+  /** A line for one user, on the node that holds them. */
+  | { kind: 'user'; node: string; userKey: string; line: string }
   /** A line for every session on every node. */
   | { kind: 'everyone'; line: string };
 
@@ -19,8 +19,14 @@ export interface Bus {
   readonly nodeId: string;
   /** Whether other nodes can be listening: false lets a single node skip publishing. */
   readonly shared: boolean;
+  /** Queues an event for the other nodes; sent at flush(). */
   publish(event: BusEvent): void;
+  /** Sends what was published this turn (after the store's commit). */
+  flush(): void;
   /** Registers the handler for events published by other nodes. */
   subscribe(handler: (event: BusEvent) => void): void;
+  /** This node has members in the room now / no longer: room traffic is (no longer) needed here. */
+  watchRoom(roomKey: string): void;
+  unwatchRoom(roomKey: string): void;
   close(): Promise<void>;
 }

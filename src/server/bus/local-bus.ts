@@ -14,6 +14,8 @@ export class LocalBusHub {
 
 export class LocalBus implements Bus {
   private handler: ((event: BusEvent) => void) | undefined;
+  private queue: BusEvent[] = [];
+  private readonly rooms = new Set<string>();
 
   constructor(
     readonly nodeId: string,
@@ -27,8 +29,25 @@ export class LocalBus implements Bus {
   }
 
   publish(event: BusEvent): void {
+    if (this.hub) this.queue.push(event);
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const queue = this.queue;
+    this.queue = [];
     // Delivered on a later turn, as a network bus would be.
-    if (this.hub) queueMicrotask(() => this.hub!.deliver({ node: this.nodeId, event }));
+    setImmediate(() => {
+      for (const event of queue) this.hub!.deliver({ node: this.nodeId, event });
+    });
+  }
+
+  watchRoom(roomKey: string): void {
+    this.rooms.add(roomKey);
+  }
+
+  unwatchRoom(roomKey: string): void {
+    this.rooms.delete(roomKey);
   }
 
   subscribe(handler: (event: BusEvent) => void): void {
@@ -36,7 +55,11 @@ export class LocalBus implements Bus {
   }
 
   receive(envelope: Envelope): void {
-    if (envelope.node !== this.nodeId) this.handler?.(envelope.event);
+    if (envelope.node === this.nodeId) return;
+    const event = envelope.event;
+    if (event.kind === 'room' && !this.rooms.has(event.roomKey)) return;
+    if (event.kind === 'user' && event.node !== this.nodeId) return;
+    this.handler?.(event);
   }
 
   async close(): Promise<void> {

@@ -33,8 +33,11 @@ export interface Account {
 export interface Store {
   appendRoom(message: RoomMessage): void;
   appendPrivate(message: PrivateMessage): void;
-  /** Writes every buffered append in one transaction. */
-  flush(): void;
+  /**
+   * Writes every buffered append in one transaction. A promise means the
+   * write is under way: output waits for it.
+   */
+  flush(): void | Promise<void>;
   /** The last `limit` messages of a room, oldest first. */
   recentRoom(roomKey: string, limit: number): Promise<RoomMessage[]>;
   /** Undelivered private messages to `toKey`, oldest first, now marked delivered. */
@@ -42,5 +45,5 @@ export interface Store {
   getAccount(key: string): Promise<Account | undefined>;
   /** Creates the account; false when the name is already registered. */
   createAccount(account: Account): Promise<boolean>;
-  close(): void;
+  close(): void | Promise<void>;
 }

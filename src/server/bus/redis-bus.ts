@@ -1,0 +1,113 @@
+import type { RedisClient } from '../storage/redis-store.js';
+import type { Bus, BusEvent } from './bus.js';
+
+// Redis pub/sub bus. One channel per room, subscribed only by nodes that have
+// members in that room, so a node receives only traffic it will deliver; one
+// channel per node for lines addressed to a user it holds; one channel for
+// lines to everyone. Publishes are queued and sent at the turn's flush, on
+// the same connection as the store's commit and after it, so no node relays
+// a message before it is stored.
+
+export const busChannels = {
+  room: (roomKey: string) => `chat:room:${roomKey}`,
+  node: (nodeId: string) => `chat:node:${nodeId}`,
+  everyone: 'chat:everyone',
+};
+
+// NUL cannot occur in a line: it is stripped from messages and refused in names.
+const SEP = '\u0000';
+
+export function encodeEnvelope(node: string, event: BusEvent): string {
+  switch (event.kind) {
+    case 'room':
+      return `${node}${SEP}room${SEP}${event.roomKey}${SEP}${event.line}`;
+    case 'user':
+      return `${node}${SEP}user${SEP}${event.node}:${event.userKey}${SEP}${event.line}`;
+    case 'everyone':
+      return `${node}${SEP}everyone${SEP}${SEP}${event.line}`;
+  }
+}
+
+export function decodeEnvelope(payload: string): { node: string; event: BusEvent } | undefined {
+  const a = payload.indexOf(SEP);
+  const b = payload.indexOf(SEP, a + 1);
+  const c = payload.indexOf(SEP, b + 1);
+  if (a < 0 || b < 0 || c < 0) return undefined;
+  const node = payload.slice(0, a);
+  const kind = payload.slice(a + 1, b);
+  const target = payload.slice(b + 1, c);
+  const line = payload.slice(c + 1);
+  switch (kind) {
+    case 'room':
+      return { node, event: { kind, roomKey: target, line } };
+    case 'user': {
+      const colon = target.indexOf(':');
+      return { node, event: { kind, node: target.slice(0, colon), userKey: target.slice(colon + 1), line } };
+    }
+    case 'everyone':
+      return { node, event: { kind, line } };
+    default:
+      return undefined;
+  }
+}
+
+export class RedisBus implements Bus {
+  readonly shared = true;
+  private handler: ((event: BusEvent) => void) | undefined;
+  private queue: Array<[string, string]> = [];
+  private readonly rooms = new Set<string>();
+
+  /**
+   * `publisher` is the connection the store commits on; `subscriber` a
+   * connection of its own (a subscribed connection can do nothing else).
+   */
+  constructor(
+    readonly nodeId: string,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Subscribes the node's own and the everyone channel. */
+  async start(): Promise<void> {
+    const listener = (message: string): void => this.receive(message);
+    await this.subscriber.subscribe([busChannels.node(this.nodeId), busChannels.everyone], listener);
+  }
+
+  publish(event: BusEvent): void {
+    const channel =
+      event.kind === 'room' ? busChannels.room(event.roomKey) : event.kind === 'user' ? busChannels.node(event.node) : busChannels.everyone;
+    this.queue.push([channel, encodeEnvelope(this.nodeId, event)]);
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const queue = this.queue;
+    this.queue = [];
+    for (const [channel, payload] of queue) this.publisher.publish(channel, payload).catch(this.onError);
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.handler = handler;
+  }
+
+  watchRoom(roomKey: string): void {
+    if (this.rooms.has(roomKey)) return;
+    this.rooms.add(roomKey);
+    this.subscriber.subscribe(busChannels.room(roomKey), (message) => this.receive(message)).catch(this.onError);
+  }
+
+  unwatchRoom(roomKey: string): void {
+    if (!this.rooms.delete(roomKey)) return;
+    this.subscriber.unsubscribe(busChannels.room(roomKey)).catch(this.onError);
+  }
+
+  private receive(message: string): void {
+    const envelope = decodeEnvelope(message);
+    if (envelope !== undefined && envelope.node !== this.nodeId) this.handler?.(envelope.event);
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+  }
+}
