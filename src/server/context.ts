@@ -1,3 +1,4 @@
+import type { Directory } from './directory/directory.js';
 import type { Logger } from './log.js';
 import type { ServerOptions } from './options.js';
 import type { Presence } from './presence.js';
@@ -19,7 +20,10 @@ export interface ServerContext {
   readonly log: Logger;
   readonly clock: Clock;
   readonly sessions: ReadonlySet<Session>;
+  /** This node's sessions, names and rooms. */
   readonly presence: Presence;
+  /** Names and rooms across the cluster (this node alone in single-node mode). */
+  readonly directory: Directory;
   readonly relay: Relay;
   readonly history: RoomHistory;
   readonly store: Store;

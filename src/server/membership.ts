@@ -10,6 +10,7 @@ import type { RoomMessage } from './storage/store.js';
 export function enterRoom(ctx: ServerContext, session: Session, key: string, name: string, history: RoomMessage[]): void {
   const room = ctx.presence.enter(session, key, ctx.presence.room(key)?.name ?? name);
   if (room.members.size === 1) ctx.relay.watchRoom(key);
+  ctx.directory.entered(session, room);
   for (const m of history) session.send(encodeHistory(m.time, m.from, m.message));
   ctx.relay.toRoom(room, encodeSystem(`${session.name} joined ${room.name}`));
 }
@@ -18,6 +19,7 @@ export function enterRoom(ctx: ServerContext, session: Session, key: string, nam
 export function leaveRoom(ctx: ServerContext, session: Session, why?: string): void {
   const left = ctx.presence.leave(session);
   if (left === undefined) return;
+  ctx.directory.left(session, left.room);
   if (left.emptied) {
     ctx.history.forget(left.room.key);
     ctx.relay.unwatchRoom(left.room.key);

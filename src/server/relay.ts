@@ -29,6 +29,12 @@ export class Relay {
     this.bus.unwatchRoom(roomKey);
   }
 
+  /** Sends to a user on the node that holds them. */
+  toUser(node: string, userKey: string, line: string): void {
+    if (node === this.bus.nodeId) this.toLocalUser(userKey, line);
+    else this.bus.publish({ kind: 'user', node, userKey, line });
+  }
+
   /** Sends to a user on this node; false when the user is not connected here. */
   toLocalUser(userKey: string, line: string): boolean {
     const session = this.presence.user(userKey);

@@ -4,6 +4,7 @@ import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js'
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import type { ServerContext, ServerStats } from './context.js';
+import { LocalDirectory } from './directory/local-directory.js';
 import { handleEvent } from './dispatch.js';
 import { RoomHistory } from './history.js';
 import { createLogger, type Logger } from './log.js';
@@ -98,6 +99,7 @@ class ChatServer implements RunningServer, OutputScheduler {
       clock,
       sessions: this.sessions,
       presence,
+      directory: new LocalDirectory(presence, bus.nodeId),
       relay: new Relay(presence, this.sessions, bus),
       history: new RoomHistory(store, Math.max(1, options.historyReplay)),
       store,
@@ -280,7 +282,7 @@ class ChatServer implements RunningServer, OutputScheduler {
     clearTimeout(session.loginTimer);
     if (session.key === undefined || this.ctx.presence.user(session.key) !== session) return;
     const reason = session.closeReason ?? 'peer-closed';
-    this.ctx.presence.release(session);
+    this.ctx.directory.release(session);
     // Deferred so a drop in the middle of a broadcast does not interleave its notice.
     queueMicrotask(() => leaveRoom(this.ctx, session, LEAVE_NOTE[reason]));
     this.log.info('logout', { session: session.id, name: session.name, reason });

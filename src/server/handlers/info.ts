@@ -17,7 +17,8 @@ export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING
   session.send(encodePong(frame.token));
 }
 
-export function stats(ctx: ServerContext, session: Session): void {
+export async function stats(ctx: ServerContext, session: Session): Promise<void> {
+  const cluster = ctx.directory.available ? await ctx.directory.stats() : [];
   session.send(
     encodeStats([
       ['connections', ctx.sessions.size],
@@ -27,6 +28,7 @@ export function stats(ctx: ServerContext, session: Session): void {
       ['messages', ctx.stats.messagesRelayed],
       ['rooms', ctx.presence.roomCount],
       ['rss_kib', Math.round(process.memoryUsage.rss() / 1024)],
+      ...cluster,
     ]),
   );
 }

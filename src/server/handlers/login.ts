@@ -5,6 +5,7 @@ import { enterRoom } from '../membership.js';
 import { LOBBY } from '../presence.js';
 import type { Session } from '../session.js';
 import type { Account } from '../storage/store.js';
+import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
 /**
@@ -19,6 +20,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
   if (ctx.presence.user(key) !== undefined) throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
+  requireDirectory(ctx);
 
   session.setState('authenticating');
   let account: Account | undefined;
@@ -33,7 +35,11 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   if (!session.open) return;
   const name = account?.name ?? check.name;
-  if (!ctx.presence.claim(session, key)) throw new ChatError('NAME_TAKEN', `${name} is already online`);
+  if (!(await ctx.directory.claim(session, key))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
+  if (!session.open) {
+    ctx.directory.release(session);
+    return;
+  }
 
   session.name = name;
   session.key = key;

@@ -11,6 +11,7 @@ import {
 } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
+import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
 function takeMessageToken(session: Session): void {
@@ -36,6 +37,7 @@ function withoutOwnPrefix(session: Session, message: string): string {
 }
 
 export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>): void {
+  requireDirectory(ctx);
   takeMessageToken(session);
   const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(session, frame.message) : frame.message);
   const room = session.room!;
@@ -46,6 +48,7 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
 }
 
 export async function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>): Promise<void> {
+  requireDirectory(ctx);
   takeMessageToken(session);
   const target = checkName(frame.to);
   if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);
@@ -53,11 +56,11 @@ export async function privateMessage(ctx: ServerContext, session: Session, frame
   const from = session.name!;
   const record = { time: ctx.clock(), from, fromKey: session.key!, message };
 
-  const online = ctx.presence.user(target.key);
-  if (online !== undefined && online.loggedIn) {
-    ctx.store.appendPrivate({ ...record, to: online.name!, toKey: target.key, delivered: true });
-    online.send(encodePrivate(from, message));
-    session.send(encodeSent(online.name!, message));
+  const online = await ctx.directory.locate(target.key);
+  if (online !== undefined) {
+    ctx.store.appendPrivate({ ...record, to: online.name, toKey: target.key, delivered: true });
+    ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
+    session.send(encodeSent(online.name, message));
     ctx.stats.messagesRelayed++;
     return;
   }

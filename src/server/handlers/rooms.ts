@@ -2,11 +2,13 @@ import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '..
 import type { ServerContext } from '../context.js';
 import { enterRoom, leaveRoom } from '../membership.js';
 import type { Session } from '../session.js';
+import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
 export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>): Promise<void> {
   const check = checkName(frame.room, 'room name');
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
+  requireDirectory(ctx);
   if (session.room?.key === check.key) {
     session.send(encodeSystem(`you are already in ${session.room.name}`));
     return;
@@ -17,10 +19,12 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
   enterRoom(ctx, session, check.key, check.name, history);
 }
 
-export function users(ctx: ServerContext, session: Session): void {
-  session.send(encodeUsers(ctx.presence.namesIn(session.room!)));
+export async function users(ctx: ServerContext, session: Session): Promise<void> {
+  requireDirectory(ctx);
+  session.send(encodeUsers(await ctx.directory.namesIn(session.room!)));
 }
 
-export function rooms(ctx: ServerContext, session: Session): void {
-  session.send(encodeRooms(ctx.presence.roomList()));
+export async function rooms(ctx: ServerContext, session: Session): Promise<void> {
+  requireDirectory(ctx);
+  session.send(encodeRooms(await ctx.directory.rooms()));
 }

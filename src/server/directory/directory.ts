@@ -1,0 +1,47 @@
+import type { Room } from '../presence.js';
+import type { Session } from '../session.js';
+
+// Who is online across the cluster. The local directory answers from this
+// node's presence alone; the Redis directory shares names, room membership
+// and node liveness between nodes. Handlers await every answer, so they do
+// not know which one they have.
+
+export interface RoomCount {
+  room: string;
+  count: number;
+}
+
+export interface UserLocation {
+  node: string;
+  name: string;
+}
+
+export interface Directory {
+  /** False while the shared state cannot be reached: frames that need it get UNAVAILABLE. */
+  readonly available: boolean;
+  /** Claims a name for a session; false when someone online, on any node, holds it. */
+  claim(session: Session, key: string): boolean | Promise<boolean>;
+  /** Gives up a leaving session's name. */
+  release(session: Session): void;
+  /** Records that a session entered or left a room (after the local presence did). */
+  entered(session: Session, room: Room): void;
+  left(session: Session, room: Room): void;
+  /** Names in a room, on every node, sorted without regard to case. */
+  namesIn(room: Room): string[] | Promise<string[]>;
+  /** Rooms with people in them, on every node, sorted by name. */
+  rooms(): RoomCount[] | Promise<RoomCount[]>;
+  /** Where an online user is, or undefined when nobody by that name is online. */
+  locate(userKey: string): UserLocation | undefined | Promise<UserLocation | undefined>;
+  /** Extra STATS fields (cluster-wide figures). */
+  stats(): Array<[string, number]> | Promise<Array<[string, number]>>;
+  close(): Promise<void>;
+}
+
+/** Sorts names the way USERS lists them. */
+export function sortNames(names: string[]): string[] {
+  return names.sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+}
+
+export function sortRooms(rooms: RoomCount[]): RoomCount[] {
+  return rooms.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+}
