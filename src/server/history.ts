@@ -8,9 +8,14 @@ import type { RoomMessage, Store } from './storage/store.js';
 export class RoomHistory {
   private readonly cache = new Map<string, RoomMessage[]>();
 
+  /**
+   * `cached` is false in cluster mode, where other nodes add messages this
+   * node never sees: every read then goes to the shared store.
+   */
   constructor(
     private readonly store: Store,
     private readonly keep: number,
+    private readonly cached = true,
   ) {}
 
   record(message: RoomMessage): void {
@@ -23,7 +28,8 @@ export class RoomHistory {
 
   /** The last `count` messages of a room, oldest first. */
   async recent(roomKey: string, count: number): Promise<RoomMessage[]> {
-    if (count > this.keep) return this.store.recentRoom(roomKey, count);
+    if (count === 0) return [];
+    if (count > this.keep || !this.cached) return this.store.recentRoom(roomKey, count);
     let list = this.cache.get(roomKey);
     if (list === undefined) {
       list = await this.store.recentRoom(roomKey, this.keep);

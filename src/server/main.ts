@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createLogger } from './log.js';
-import { OPTION_TABLE, defaultOptions, describeDefault, parseOptionValue, type ServerOptions } from './options.js';
+import { OPTION_TABLE, checkRedisUrl, defaultOptions, describeDefault, parseOptionValue, type ServerOptions } from './options.js';
 import { startServer } from './server.js';
+import cluster from 'node:cluster';
+import type { Logger } from './log.js';
 
 // The chat-server bin: flags in, startServer(), signals. Only this file
 // prints to the user and exits.
@@ -31,19 +33,39 @@ async function main(): Promise<void> {
     // --help and --version exit 0; every usage error exits 2 after its one line.
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-  let parsed: Partial<ServerOptions>;
+  let parsed: Record<string, unknown>;
   try {
     command.parse();
-    parsed = command.opts<Partial<ServerOptions>>();
+    parsed = command.opts();
   } catch (err) {
     process.stderr.write(`chat-server: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
   const options: ServerOptions = { ...defaultOptions() };
-  for (const [key, value] of Object.entries(parsed)) {
-    if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
+  // commander names a value after its flag (--max-message → maxMessage); map each to its option key.
+  const values = parsed as Record<string, unknown>;
+  for (const spec of OPTION_TABLE) {
+    const value = values[new Option(spec.flag).attributeName()];
+    if (value !== undefined) (options as unknown as Record<string, unknown>)[spec.key] = value;
+  }
+  const fromEnv = process.env.CHAT_REDIS_URL;
+  if (options.redisUrl === '' && fromEnv !== undefined && fromEnv !== '') {
+    try {
+      options.redisUrl = checkRedisUrl(fromEnv);
+    } catch (err) {
+      process.stderr.write(`chat-server: CHAT_REDIS_URL: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+  }
+  if (options.workers > 1 && options.redisUrl === '') {
+    process.stderr.write('chat-server: --workers above 1 needs --redis: the processes share rooms through Redis\n');
+    process.exit(2);
   }
   const log = createLogger({ level: options.logLevel, json: options.logJson });
+  if (options.workers > 1 && cluster.isPrimary) {
+    superviseWorkers(options.workers, log);
+    return;
+  }
 
   let server;
   try {
@@ -84,6 +106,47 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (cluster.isWorker) {
+    process.on('message', (message) => {
+      if (message === 'shutdown' && !stopping) stop('SIGTERM');
+    });
+  }
+}
+
+/**
+ * --workers N: this process only supervises N worker processes that each
+ * run a full server (a cluster node) on the same port, sharing it through
+ * node:cluster. A worker that dies is restarted; signals are passed on.
+ */
+function superviseWorkers(count: number, log: Logger): void {
+  let stopping = false;
+  const fork = (): void => {
+    cluster.fork();
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error('worker-exited', { pid: worker.process.pid, code: code ?? undefined, signal: signal ?? undefined });
+    setTimeout(fork, 1000).unref();
+  });
+  for (let i = 0; i < count; i++) fork();
+  log.info('workers-started', { count, pid: process.pid });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('signal', { signal });
+    // A message rather than the signal: on Ctrl-C the workers got SIGINT from the terminal too,
+    // and a second signal would make them exit at once.
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send('shutdown');
+    setTimeout(() => process.exit(1), 8000).unref();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -20,6 +20,9 @@ export interface ServerOptions {
   keepAliveMs: number;
   logLevel: LogLevel;
   logJson: boolean;
+  /** Cluster mode when set: redis://host:port[/db]. */
+  redisUrl: string;
+  workers: number;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -61,10 +64,12 @@ export function defaultOptions(): ServerOptions {
     keepAliveMs: DEFAULT_KEEPALIVE_MS,
     logLevel: 'info',
     logJson: false,
+    redisUrl: '',
+    workers: 1,
   };
 }
 
-type Kind = 'int' | 'string' | 'boolean' | 'seconds' | 'kib' | 'level';
+type Kind = 'int' | 'string' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url';
 
 export interface OptionSpec {
   key: keyof ServerOptions;
@@ -95,7 +100,28 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'keepAliveMs', flag: '--keepalive <seconds>', kind: 'seconds', min: 1, description: 'TCP keepalive idle time before dead peers are probed' },
   { key: 'logLevel', flag: '--log-level <level>', kind: 'level', description: `log detail: ${LOG_LEVELS.join(', ')}` },
   { key: 'logJson', flag: '--log-json', kind: 'boolean', description: 'log JSON lines instead of text' },
+  {
+    key: 'redisUrl',
+    flag: '--redis <url>',
+    kind: 'url',
+    description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://host:port[/db] (or CHAT_REDIS_URL)',
+  },
+  { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ];
+
+/** Checks a --redis value; throws a one-line Error when it is not a redis:// URL. */
+export function checkRedisUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`--redis must be a URL like redis://127.0.0.1:6379, got '${text}'`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new Error(`--redis must start with redis:// or rediss://, got '${text}'`);
+  }
+  return text;
+}
 
 /** How a default is shown in `--help` and the README. */
 export function describeDefault(spec: OptionSpec, defaults: ServerOptions = defaultOptions()): string {
@@ -107,6 +133,8 @@ export function describeDefault(spec: OptionSpec, defaults: ServerOptions = defa
       return `${(value as number) / 1024}`;
     case 'boolean':
       return value ? 'on' : 'off';
+    case 'url':
+      return value === '' ? 'off' : String(value);
     default:
       return String(value);
   }
@@ -126,6 +154,8 @@ export function parseOptionValue(spec: OptionSpec, text: string): ServerOptions[
       return text as LogLevel;
     case 'boolean':
       return true;
+    case 'url':
+      return checkRedisUrl(text);
     case 'int':
     case 'seconds':
     case 'kib': {

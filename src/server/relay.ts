@@ -20,6 +20,13 @@ export class Relay {
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
   }
 
+  /** To a room by key, whether or not it has members on this node. */
+  toRoomKey(roomKey: string, line: string): void {
+    const room = this.presence.room(roomKey);
+    if (room !== undefined) deliver(room.members, Buffer.from(line));
+    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line });
+  }
+
   /** Room traffic from other nodes is needed here while the room has local members. */
   watchRoom(roomKey: string): void {
     this.bus.watchRoom(roomKey);

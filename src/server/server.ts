@@ -4,7 +4,11 @@ import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js'
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import type { ServerContext, ServerStats } from './context.js';
+import { connectRedis, type RedisConnections } from './cluster.js';
 import { LocalDirectory } from './directory/local-directory.js';
+import { RedisDirectory, type ClusterNode, type NodeFigures } from './directory/redis-directory.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { RedisStore } from './storage/redis-store.js';
 import { handleEvent } from './dispatch.js';
 import { RoomHistory } from './history.js';
 import { createLogger, type Logger } from './log.js';
@@ -56,20 +60,43 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   const options: ServerOptions = { ...defaultOptions(), ...overrides };
   const log = deps.log ?? createLogger({ level: options.logLevel, json: options.logJson });
   const clock = deps.clock ?? Date.now;
-  const store = deps.store ?? new SqliteStore(options.dataDir);
-  const bus = deps.bus ?? new LocalBus(randomUUID());
-  const chat = new ChatServer(options, log, clock, store, bus);
+  const nodeId = deps.bus?.nodeId ?? randomUUID();
+  let store = deps.store;
+  let bus = deps.bus;
+  let cluster: ClusterParts | undefined;
+  if (options.redisUrl !== '' && store === undefined && bus === undefined) {
+    const redis = await connectRedis(options.redisUrl, log);
+    const redisBus = new RedisBus(nodeId, redis.client, redis.subscriber, (err) =>
+      log.warn('redis-publish-failed', { error: err instanceof Error ? err.message : String(err) }),
+    );
+    try {
+      await redisBus.start();
+    } catch (err) {
+      await redis.close();
+      throw err;
+    }
+    store = new RedisStore(redis.client);
+    bus = redisBus;
+    cluster = { redis, makeDirectory: (node) => new RedisDirectory(redis.client, redis.subscriber, node, log) };
+  }
+  store ??= new SqliteStore(options.dataDir);
+  bus ??= new LocalBus(nodeId);
+  const chat = new ChatServer(options, log, clock, store, bus, cluster);
   try {
-    await chat.listen();
+    await chat.start();
   } catch (err) {
-    await store.close();
-    await bus.close();
+    await chat.close();
     throw err;
   }
   return chat;
 }
 
-class ChatServer implements RunningServer, OutputScheduler {
+interface ClusterParts {
+  redis: RedisConnections;
+  makeDirectory(node: ClusterNode): RedisDirectory;
+}
+
+class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   private readonly server: net.Server;
   private readonly sessions = new Set<Session>();
   private readonly perAddress = new Map<string, number>();
@@ -82,6 +109,8 @@ class ChatServer implements RunningServer, OutputScheduler {
   private readonly ctx: ServerContext;
   private readonly stats: ServerStats;
   private readonly sweeper: NodeJS.Timeout;
+  readonly presence: Presence;
+  private listening = false;
 
   constructor(
     private readonly options: ServerOptions,
@@ -89,8 +118,10 @@ class ChatServer implements RunningServer, OutputScheduler {
     private readonly clock: Clock,
     private readonly store: Store,
     private readonly bus: Bus,
+    private readonly cluster?: ClusterParts,
   ) {
     const presence = new Presence();
+    this.presence = presence;
     this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 };
     const loginFailures = new FailureThrottle(options.loginFailures, LOGIN_FAILURE_WINDOW_MS, clock);
     this.ctx = {
@@ -99,9 +130,9 @@ class ChatServer implements RunningServer, OutputScheduler {
       clock,
       sessions: this.sessions,
       presence,
-      directory: new LocalDirectory(presence, bus.nodeId),
+      directory: cluster ? cluster.makeDirectory(this) : new LocalDirectory(presence, bus.nodeId),
       relay: new Relay(presence, this.sessions, bus),
-      history: new RoomHistory(store, Math.max(1, options.historyReplay)),
+      history: new RoomHistory(store, Math.max(1, options.historyReplay), cluster === undefined),
       store,
       stats: this.stats,
       loginFailures,
@@ -121,13 +152,39 @@ class ChatServer implements RunningServer, OutputScheduler {
     return typeof address === 'object' && address !== null ? address.port : this.options.port;
   }
 
-  listen(): Promise<void> {
+  get nodeId(): string {
+    return this.bus.nodeId;
+  }
+
+  figures(): NodeFigures {
+    return { connections: this.sessions.size, users: this.presence.userCount, messages: this.stats.messagesRelayed };
+  }
+
+  *loggedIn(): Iterable<Session> {
+    for (const session of this.sessions) if (session.loggedIn) yield session;
+  }
+
+  announceInRoom(roomKey: string, line: string): void {
+    this.ctx.relay.toRoomKey(roomKey, line);
+  }
+
+  async start(): Promise<void> {
+    if (this.ctx.directory instanceof RedisDirectory) await this.ctx.directory.start();
+    await this.listen();
+    this.listening = true;
+  }
+
+  private listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', onError);
-        this.log.info('listening', { host: this.host, port: this.port, dataDir: this.options.dataDir });
+        this.log.info('listening', {
+          host: this.host,
+          port: this.port,
+          ...(this.cluster ? { redis: this.options.redisUrl, node: this.nodeId } : { dataDir: this.options.dataDir }),
+        });
         resolve();
       });
     });
@@ -296,7 +353,7 @@ class ChatServer implements RunningServer, OutputScheduler {
   private async shutdown(): Promise<void> {
     this.log.info('shutting-down', { connections: this.sessions.size });
     clearInterval(this.sweeper);
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const stopped = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     this.ctx.relay.toEveryone(encodeSystem('the server is shutting down; goodbye'));
     const open = [...this.sessions];
     const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
@@ -312,7 +369,11 @@ class ChatServer implements RunningServer, OutputScheduler {
     } catch (err) {
       this.log.error('store-close-failed', { error: err instanceof Error ? err.message : String(err) });
     }
+    // Lines queued for other nodes (leave notices) go out before the node deregisters.
+    this.bus.flush();
+    await this.ctx.directory.close();
     await this.bus.close();
+    await this.cluster?.redis.close();
     this.log.info('stopped', { messages: this.stats.messagesRelayed });
   }
 }

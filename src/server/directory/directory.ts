@@ -20,7 +20,7 @@ export interface Directory {
   /** False while the shared state cannot be reached: frames that need it get UNAVAILABLE. */
   readonly available: boolean;
   /** Claims a name for a session; false when someone online, on any node, holds it. */
-  claim(session: Session, key: string): boolean | Promise<boolean>;
+  claim(session: Session, key: string, name: string): boolean | Promise<boolean>;
   /** Gives up a leaving session's name. */
   release(session: Session): void;
   /** Records that a session entered or left a room (after the local presence did). */

@@ -35,7 +35,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   if (!session.open) return;
   const name = account?.name ?? check.name;
-  if (!(await ctx.directory.claim(session, key))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
+  if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
     ctx.directory.release(session);
     return;

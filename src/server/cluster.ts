@@ -1,0 +1,72 @@
+import { createClient } from 'redis';
+import type { Logger } from './log.js';
+import type { RedisClient } from './storage/redis-store.js';
+
+// The Redis connections of a cluster node: one for commands (store,
+// directory, publishing) and one for subscriptions. Both reconnect by
+// themselves with capped exponential backoff and jitter; while either is
+// down the node keeps its local sessions and refuses what needs Redis.
+
+/** How long start-up waits for Redis before giving up with a clear error. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+export interface RedisConnections {
+  client: RedisClient;
+  subscriber: RedisClient;
+  close(): Promise<void>;
+}
+
+export function reconnectDelay(retries: number, random: () => number = Math.random): number {
+  const base = Math.min(100 * 2 ** Math.min(retries, 10), 3000);
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+export async function connectRedis(url: string, log: Logger): Promise<RedisConnections> {
+  const make = (role: string): RedisClient => {
+    const client: RedisClient = createClient({
+      url,
+      // Fail fast while disconnected instead of queueing: the caller answers UNAVAILABLE.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => reconnectDelay(retries) },
+    });
+    let down = false;
+    client.on('error', (err: Error) => {
+      if (!down) log.warn('redis-connection-error', { role, error: err.message });
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log.info('redis-reconnected', { role });
+      down = false;
+    });
+    return client;
+  };
+  const client = make('commands');
+  const subscriber = make('subscriber');
+  const connect = Promise.all([client.connect(), subscriber.connect()]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${url}`)), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([connect, timeout]);
+  } catch (err) {
+    client.destroy();
+    subscriber.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    client,
+    subscriber,
+    async close() {
+      for (const c of [subscriber, client]) {
+        try {
+          if (c.isOpen) await c.close();
+        } catch {
+          c.destroy();
+        }
+      }
+    },
+  };
+}

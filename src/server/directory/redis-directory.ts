@@ -1,0 +1,291 @@
+import { ChatError, encodeSystem } from '../../protocol/index.js';
+import type { Logger } from '../log.js';
+import type { Presence, Room } from '../presence.js';
+import type { Session } from '../session.js';
+import type { RedisClient } from '../storage/redis-store.js';
+import { sortNames, sortRooms, type Directory, type RoomCount, type UserLocation } from './directory.js';
+
+// Cluster presence in Redis:
+//   chat:users             hash  user key → "node \t name \t room key"   (HSETNX: one winner per name)
+//   chat:node-users:<node> set   user keys a node holds (what to clean up when it dies)
+//   chat:members:<room>    hash  user key → name                        (USERS across nodes)
+//   chat:rooms             hash  room key → room name, while it has members (ROOMS)
+//   chat:nodes             hash  node → JSON figures, refreshed with the heartbeat
+//   chat:alive:<node>      string with a TTL, refreshed every second: the node's heartbeat
+// Multi-key updates run as Lua scripts, so a node dying halfway leaves nothing half-done.
+
+export const HEARTBEAT_MS = 1000;
+export const NODE_TTL_MS = 3000;
+
+const USERS = 'chat:users';
+const ROOMS = 'chat:rooms';
+const NODES = 'chat:nodes';
+const nodeUsersKey = (node: string) => `chat:node-users:${node}`;
+const membersKey = (room: string) => `chat:members:${room}`;
+const aliveKey = (node: string) => `chat:alive:${node}`;
+const reapLockKey = (node: string) => `chat:reaping:${node}`;
+
+// Sets a user's entry when free or already this node's. ARGV: user key, node, name, room key.
+const CLAIM = `
+local v = redis.call('HGET', '${USERS}', ARGV[1])
+if v and string.sub(v, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '\\t' then return 0 end
+redis.call('HSET', '${USERS}', ARGV[1], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4])
+redis.call('SADD', 'chat:node-users:' .. ARGV[2], ARGV[1])
+return 1`;
+
+// Moves a user of this node into a room. ARGV: user key, node, name, room key, room name.
+const ENTER = `
+local v = redis.call('HGET', '${USERS}', ARGV[1])
+if not v or string.sub(v, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '\\t' then return 0 end
+redis.call('HSET', '${USERS}', ARGV[1], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4])
+redis.call('HSET', 'chat:members:' .. ARGV[4], ARGV[1], ARGV[3])
+redis.call('HSETNX', '${ROOMS}', ARGV[4], ARGV[5])
+return 1`;
+
+// Takes a user out of a room. ARGV: user key, room key.
+const LEAVE = `
+redis.call('HDEL', 'chat:members:' .. ARGV[2], ARGV[1])
+if redis.call('HLEN', 'chat:members:' .. ARGV[2]) == 0 then redis.call('HDEL', '${ROOMS}', ARGV[2]) end
+return 1`;
+
+// Removes a user held by a node, with its room membership. ARGV: user key, node.
+// Returns {name, room key, room name} when the entry was that node's.
+const REMOVE = `
+local v = redis.call('HGET', '${USERS}', ARGV[1])
+redis.call('SREM', 'chat:node-users:' .. ARGV[2], ARGV[1])
+if not v then return false end
+local node, name, room = string.match(v, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')
+if node ~= ARGV[2] then return false end
+redis.call('HDEL', '${USERS}', ARGV[1])
+local roomName = ''
+if room ~= '' then
+  roomName = redis.call('HGET', '${ROOMS}', room) or room
+  redis.call('HDEL', 'chat:members:' .. room, ARGV[1])
+  if redis.call('HLEN', 'chat:members:' .. room) == 0 then redis.call('HDEL', '${ROOMS}', room) end
+end
+return {name, room, roomName}`;
+
+export interface NodeFigures {
+  connections: number;
+  users: number;
+  messages: number;
+}
+
+/** What the directory needs from the rest of the node. */
+export interface ClusterNode {
+  readonly nodeId: string;
+  readonly presence: Presence;
+  figures(): NodeFigures;
+  /** Local sessions that are logged in, for re-registration after an outage. */
+  loggedIn(): Iterable<Session>;
+  /** Tells a room, on every node, that a user of a dead node left. */
+  announceInRoom(roomKey: string, line: string): void;
+}
+
+export class RedisDirectory implements Directory {
+  private heartbeat: NodeJS.Timeout | undefined;
+  private wasReady = true;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly node: ClusterNode,
+    private readonly log: Logger,
+  ) {}
+
+  get available(): boolean {
+    return this.client.isReady && this.subscriber.isReady;
+  }
+
+  /** Registers the node, starts its heartbeat and the watch for dead nodes. */
+  async start(): Promise<void> {
+    await this.beat();
+    await this.reapDeadNodes();
+    this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async claim(session: Session, key: string, name: string): Promise<boolean> {
+    const presence = this.node.presence;
+    if (!presence.claim(session, key)) return false;
+    try {
+      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, name, ''] });
+      if (won === 1) return true;
+      presence.release(session);
+      return false;
+    } catch (err) {
+      presence.release(session);
+      throw unavailable(err);
+    }
+  }
+
+  release(session: Session): void {
+    this.node.presence.release(session);
+    if (session.key === undefined) return;
+    this.client.eval(REMOVE, { arguments: [session.key, this.node.nodeId] }).catch((err: unknown) => this.warn('release', err));
+  }
+
+  entered(session: Session, room: Room): void {
+    const args = [session.key!, this.node.nodeId, session.name!, room.key, room.name];
+    this.client.eval(ENTER, { arguments: args }).catch((err: unknown) => this.warn('enter', err));
+  }
+
+  left(session: Session, room: Room): void {
+    this.client.eval(LEAVE, { arguments: [session.key!, room.key] }).catch((err: unknown) => this.warn('leave', err));
+  }
+
+  async namesIn(room: Room): Promise<string[]> {
+    try {
+      return sortNames(await this.client.hVals(membersKey(room.key)));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async rooms(): Promise<RoomCount[]> {
+    try {
+      const rooms = await this.client.hGetAll(ROOMS);
+      const keys = Object.keys(rooms);
+      if (keys.length === 0) return [];
+      const multi = this.client.multi();
+      for (const key of keys) multi.hLen(membersKey(key));
+      const counts = (await multi.exec()) as unknown as number[];
+      const list: RoomCount[] = [];
+      keys.forEach((key, i) => {
+        if (counts[i]! > 0) list.push({ room: rooms[key]!, count: counts[i]! });
+      });
+      return sortRooms(list);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async locate(userKey: string): Promise<UserLocation | undefined> {
+    const local = this.node.presence.user(userKey);
+    if (local?.name !== undefined) return { node: this.node.nodeId, name: local.name };
+    try {
+      const value = await this.client.hGet(USERS, userKey);
+      if (value === null || value === undefined) return undefined;
+      const [node, name] = value.split('\t');
+      return { node: node!, name: name! };
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async stats(): Promise<Array<[string, number]>> {
+    try {
+      const [nodes, users, rooms] = (await this.client.multi().hGetAll(NODES).hLen(USERS).hLen(ROOMS).exec()) as unknown as [
+        Record<string, string>,
+        number,
+        number,
+      ];
+      let connections = 0;
+      let messages = 0;
+      for (const value of Object.values(nodes)) {
+        const figures = JSON.parse(value) as NodeFigures;
+        connections += figures.connections;
+        messages += figures.messages;
+      }
+      return [
+        ['cluster_nodes', Object.keys(nodes).length],
+        ['cluster_connections', connections],
+        ['cluster_users', users],
+        ['cluster_rooms', rooms],
+        ['cluster_messages', messages],
+      ];
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (!this.client.isReady) return;
+    // A clean stop removes the node at once rather than waiting for its heartbeat to lapse.
+    try {
+      await this.reapNode(this.node.nodeId, false);
+      await this.client.multi().del(aliveKey(this.node.nodeId)).hDel(NODES, this.node.nodeId).exec();
+    } catch (err) {
+      this.warn('close', err);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const ready = this.available;
+    if (!ready) {
+      if (this.wasReady) this.log.warn('redis-unavailable', { node: this.node.nodeId });
+      this.wasReady = false;
+      return;
+    }
+    try {
+      if (!this.wasReady) {
+        this.wasReady = true;
+        await this.reregister();
+        this.log.info('redis-available', { node: this.node.nodeId });
+      }
+      await this.beat();
+      await this.reapDeadNodes();
+    } catch (err) {
+      this.warn('heartbeat', err);
+    }
+  }
+
+  private async beat(): Promise<void> {
+    await this.client
+      .multi()
+      .set(aliveKey(this.node.nodeId), String(Date.now()), { PX: NODE_TTL_MS })
+      .hSet(NODES, this.node.nodeId, JSON.stringify(this.node.figures()))
+      .exec();
+  }
+
+  /** After an outage: put this node's users back, and drop entries of users who left meanwhile. */
+  private async reregister(): Promise<void> {
+    const local = new Set<string>();
+    for (const session of this.node.loggedIn()) {
+      local.add(session.key!);
+      const won = await this.client.eval(CLAIM, { arguments: [session.key!, this.node.nodeId, session.name!, ''] });
+      if (won !== 1) {
+        this.log.warn('name-lost-in-outage', { session: session.id, name: session.name });
+        continue;
+      }
+      if (session.room) this.entered(session, session.room);
+    }
+    for (const key of await this.client.sMembers(nodeUsersKey(this.node.nodeId))) {
+      if (!local.has(key)) await this.client.eval(REMOVE, { arguments: [key, this.node.nodeId] });
+    }
+  }
+
+  private async reapDeadNodes(): Promise<void> {
+    const nodes = await this.client.hKeys(NODES);
+    for (const node of nodes) {
+      if (node === this.node.nodeId) continue;
+      if ((await this.client.exists(aliveKey(node))) === 1) continue;
+      const lock = await this.client.set(reapLockKey(node), this.node.nodeId, { NX: true, PX: 10_000 });
+      if (lock !== 'OK') continue;
+      this.log.warn('node-lost', { node });
+      await this.reapNode(node, true);
+      await this.client.hDel(NODES, node);
+    }
+  }
+
+  /** Removes every user a node held; with `announce`, tells their rooms they left. */
+  private async reapNode(node: string, announce: boolean): Promise<void> {
+    const keys = await this.client.sMembers(nodeUsersKey(node));
+    for (const key of keys) {
+      const removed = (await this.client.eval(REMOVE, { arguments: [key, node] })) as [string, string, string] | null;
+      if (announce && removed && removed[1] !== '') {
+        this.node.announceInRoom(removed[1], encodeSystem(`${removed[0]} left ${removed[2]} (connection lost)`));
+      }
+    }
+    await this.client.del(nodeUsersKey(node));
+  }
+
+  private warn(what: string, err: unknown): void {
+    this.log.warn('redis-error', { node: this.node.nodeId, during: what, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+function unavailable(err: unknown): ChatError {
+  return new ChatError('UNAVAILABLE', `the cluster store is unreachable (${err instanceof Error ? err.message : String(err)}); try again shortly`);
+}
