@@ -1,4 +1,5 @@
 import type { ClientFrame, ErrorCode, ServerFrame } from './frames.js';
+import { stripUnsafe } from './text.js';
 
 // Line → typed frame. A frame is `TYPE` or `TYPE|payload`; the payload is
 // split on '|' into as many fields as the type has, the last field taking
@@ -91,7 +92,7 @@ export function parseClientFrame(line: string): ParseResult<ClientFrame> {
   const { type, payload } = splitType(line);
   const parser = CLIENT_PARSERS[type];
   if (parser === undefined || !Object.hasOwn(CLIENT_PARSERS, type)) {
-    return fail('UNKNOWN_TYPE', `unknown frame type '${type.slice(0, 32)}'; send HELP for the list`);
+    return fail('UNKNOWN_TYPE', `unknown frame type '${stripUnsafe(type.slice(0, 32))}'; send HELP for the list`);
   }
   return parser(payload);
 }

@@ -26,19 +26,35 @@ export class RoomHistory {
     if (list.length > this.keep) list.shift();
   }
 
+  /**
+   * The last `count` messages from memory, or undefined when the room is not
+   * cached (or `count` is more than is kept). Synchronous, so a caller can
+   * take the snapshot and enter the room with no message in between.
+   */
+  snapshot(roomKey: string, count: number): RoomMessage[] | undefined {
+    if (count === 0) return [];
+    if (!this.cached || count > this.keep) return undefined;
+    const list = this.cache.get(roomKey);
+    if (list === undefined) return undefined;
+    return count >= list.length ? list.slice() : list.slice(list.length - count);
+  }
+
+  /** Fills the room's cache from the store; false when this history is not cached. */
+  async load(roomKey: string): Promise<boolean> {
+    if (!this.cached) return false;
+    if (this.cache.has(roomKey)) return true;
+    const list = await this.store.recentRoom(roomKey, this.keep);
+    // Another caller may have filled the cache while this one waited; theirs is as new.
+    if (!this.cache.has(roomKey)) this.cache.set(roomKey, list);
+    return true;
+  }
+
   /** The last `count` messages of a room, oldest first. */
   async recent(roomKey: string, count: number): Promise<RoomMessage[]> {
-    if (count === 0) return [];
-    if (count > this.keep || !this.cached) return this.store.recentRoom(roomKey, count);
-    let list = this.cache.get(roomKey);
-    if (list === undefined) {
-      list = await this.store.recentRoom(roomKey, this.keep);
-      // Another caller may have filled the cache while this one waited.
-      const filled = this.cache.get(roomKey);
-      if (filled !== undefined) list = filled;
-      else this.cache.set(roomKey, list);
-    }
-    return count >= list.length ? list.slice() : list.slice(list.length - count);
+    const cached = this.snapshot(roomKey, count);
+    if (cached !== undefined) return cached;
+    if (count <= this.keep && (await this.load(roomKey))) return this.snapshot(roomKey, count)!;
+    return this.store.recentRoom(roomKey, count);
   }
 
   forget(roomKey: string): void {

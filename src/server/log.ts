@@ -16,12 +16,17 @@ export interface Logger {
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 const SAFE_VALUE = /^[A-Za-z0-9_.:/@+-]*$/;
 
+/** JSON-quotes, escaping also C1 controls and line separators, which JSON leaves raw. */
+function quote(text: string): string {
+  return JSON.stringify(text).replace(/[\u0080-\u009f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function formatText(time: Date, level: LogLevel, event: string, fields: LogFields): string {
   let line = `${time.toISOString()} ${level.toUpperCase().padEnd(5)} ${event}`;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     const text = String(value);
-    line += ` ${key}=${SAFE_VALUE.test(text) && text !== '' ? text : JSON.stringify(text)}`;
+    line += ` ${key}=${SAFE_VALUE.test(text) && text !== '' ? text : quote(text)}`;
   }
   return line;
 }

@@ -7,7 +7,27 @@ import type { RoomMessage } from './storage/store.js';
 // the newcomer gets the room's recent history, then everyone in the room,
 // the newcomer included, gets a SYSTEM line naming them.
 
-export function enterRoom(ctx: ServerContext, session: Session, key: string, name: string, history: RoomMessage[]): void {
+/**
+ * Moves a logged-in session into a room (out of its current one, if any)
+ * with the history replay. With cached history the snapshot and the move
+ * happen in one synchronous step, so no message can fall between the
+ * replay and the live traffic. Returns false if the session ended meanwhile.
+ */
+export async function moveToRoom(ctx: ServerContext, session: Session, key: string, name: string): Promise<boolean> {
+  const count = ctx.options.historyReplay;
+  let history = ctx.history.snapshot(key, count);
+  if (history === undefined) {
+    const fromCache = await ctx.history.load(key);
+    history = fromCache ? ctx.history.snapshot(key, count) : undefined;
+    history ??= await ctx.history.recent(key, count);
+  }
+  if (!session.loggedIn) return false;
+  leaveRoom(ctx, session);
+  enterRoom(ctx, session, key, name, history);
+  return true;
+}
+
+function enterRoom(ctx: ServerContext, session: Session, key: string, name: string, history: RoomMessage[]): void {
   const room = ctx.presence.enter(session, key, ctx.presence.room(key)?.name ?? name);
   if (room.members.size === 1) ctx.relay.watchRoom(key);
   ctx.directory.entered(session, room);

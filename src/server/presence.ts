@@ -1,3 +1,4 @@
+import { sortNames, sortRooms, type RoomCount } from './directory/directory.js';
 import type { Session } from './session.js';
 
 // Who is online and where: names (by comparison key) and rooms as sets of
@@ -67,16 +68,14 @@ export class Presence {
   }
 
   /** Rooms that have people in them, by name. */
-  roomList(): Array<{ room: string; count: number }> {
-    return [...this.rooms.values()]
-      .map((r) => ({ room: r.name, count: r.members.size }))
-      .sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  roomList(): RoomCount[] {
+    return sortRooms([...this.rooms.values()].map((r) => ({ room: r.name, count: r.members.size })));
   }
 
   /** Names in a room, sorted case-insensitively. */
   namesIn(room: Room): string[] {
     const names: string[] = [];
     for (const s of room.members) if (s.name !== undefined) names.push(s.name);
-    return names.sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+    return sortNames(names);
   }
 }

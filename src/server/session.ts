@@ -26,6 +26,9 @@ export type CloseReason =
 /** All frames together may come this many times faster than messages. */
 export const FRAME_RATE_FACTOR = 20;
 
+/** One turn's output may reach this many times the output cap before the session is dropped. */
+export const TURN_OUTPUT_FACTOR = 16;
+
 export interface SessionLimits {
   maxLineBytes: number;
   rateLimit: number;
@@ -130,7 +133,11 @@ export class Session {
     if (this.pendingBytes === 0) this.output.markDirty(this);
     this.pending.push(buffer);
     this.pendingBytes += buffer.length;
-    if (this.pendingBytes + this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
+    // What earlier turns left unread is the measure of a slow reader; one turn's own
+    // output (a long HISTORY reply) may exceed the cap, within a hard bound.
+    if (this.socket.writableLength > this.limits.outputCapBytes || this.pendingBytes > TURN_OUTPUT_FACTOR * this.limits.outputCapBytes) {
+      this.drop('slow-consumer');
+    }
   }
 
   sendError(code: ErrorCode, text: string): void {

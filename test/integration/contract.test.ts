@@ -544,6 +544,30 @@ describe('HISTORY', () => {
     expect(between.map((l) => parseHistory(l).message)).toEqual(Array.from({ length: 20 }, (_, i) => msg(i + 6)));
   });
 
+  it('replays historyReplay messages on login and on JOIN', async () => {
+    const short = await startTestServer({ rateLimit: 0, historyReplay: 3 });
+    const alice = await LineClient.loggedIn(short.port, 'alice');
+    alice.send(Array.from({ length: 6 }, (_, i) => `TEXT|m${String(i + 1).padStart(2, '0')}\n`).join(''));
+    await alice.lines(6);
+    const bob = await LineClient.connect(short.port);
+    const { between } = await bob.login('bob');
+    expect(between.map((l) => parseHistory(l).message)).toEqual([msg(4), msg(5), msg(6)]);
+    bob.sendLine('JOIN|den');
+    await bob.waitFor(systemNaming('bob'));
+    bob.sendLine('JOIN|lobby');
+    const back = await bob.collectUntil(systemNaming('bob'));
+    expect(back.filter((l) => l.startsWith('HISTORY|')).map((l) => parseHistory(l).message)).toEqual([msg(4), msg(5), msg(6)]);
+  });
+
+  it('includes messages sent just before, in the same write', async () => {
+    const [alice, bob] = await users('alice', 'bob');
+    await join(bob!, 'bob', 'fresh', alice!);
+    bob!.send('TEXT|just now 1\nTEXT|just now 2\nHISTORY|100\nHISTORY|1\n');
+    const lines = await bob!.lines(5);
+    expect(lines.slice(0, 2)).toEqual(['TEXT|bob|just now 1', 'TEXT|bob|just now 2']);
+    expect(lines.slice(2).map((l) => parseHistory(l).message)).toEqual(['just now 1', 'just now 2', 'just now 2']);
+  });
+
   it('refuses a count that is not a whole number (BAD_FRAME)', async () => {
     const [alice] = await users('alice');
     for (const arg of ['abc', '-1', '2.5']) {

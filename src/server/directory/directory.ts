@@ -42,6 +42,7 @@ export function sortNames(names: string[]): string[] {
   return names.sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
 }
 
+/** Sorts rooms the way ROOMS lists them: by name, without regard to case. */
 export function sortRooms(rooms: RoomCount[]): RoomCount[] {
-  return rooms.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  return rooms.sort((a, b) => a.room.localeCompare(b.room, undefined, { sensitivity: 'base' }));
 }

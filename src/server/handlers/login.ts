@@ -1,7 +1,7 @@
 import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import type { ServerContext } from '../context.js';
-import { enterRoom } from '../membership.js';
+import { moveToRoom } from '../membership.js';
 import { LOBBY } from '../presence.js';
 import type { Session } from '../session.js';
 import type { Account } from '../storage/store.js';
@@ -51,9 +51,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
     session.flush();
     await new Promise((resolve) => setTimeout(resolve, LEGACY_SUCCESS_GAP_MS));
   }
-  const history = await ctx.history.recent(LOBBY, ctx.options.historyReplay);
-  if (!session.loggedIn) return;
-  enterRoom(ctx, session, LOBBY, LOBBY, history);
+  if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
 
   if (account !== undefined) {
     const waiting = await ctx.store.takeUndelivered(key);

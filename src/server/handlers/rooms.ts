@@ -1,6 +1,6 @@
 import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import { enterRoom, leaveRoom } from '../membership.js';
+import { moveToRoom } from '../membership.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
@@ -13,10 +13,7 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
     session.send(encodeSystem(`you are already in ${session.room.name}`));
     return;
   }
-  const history = await ctx.history.recent(check.key, ctx.options.historyReplay);
-  if (!session.loggedIn) return;
-  leaveRoom(ctx, session);
-  enterRoom(ctx, session, check.key, check.name, history);
+  await moveToRoom(ctx, session, check.key, check.name);
 }
 
 export async function users(ctx: ServerContext, session: Session): Promise<void> {

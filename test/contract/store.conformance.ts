@@ -1,0 +1,285 @@
+// One conformance suite for every Store implementation (STYLE pattern 9).
+// Each implementation's test file calls describeStoreConformance() with a
+// factory; the suite only uses the Store interface of
+// src/server/storage/store.ts.
+//
+// The factory returns a fresh, empty store, a way to open the same data
+// again after the store was closed (a new process, as far as the store can
+// tell), and a cleanup that closes what is still open and removes the data.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Account, PrivateMessage, RoomMessage, Store } from '../../src/server/storage/store.js';
+
+export interface StoreFixture {
+  store: Store;
+  /** Opens the same data again; the caller has closed `store` first. */
+  reopen: () => Promise<Store>;
+  /** Closes every store it opened and removes the data. */
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 10, 22, 4, 7, 41, 964);
+
+function roomMessage(roomKey: string, n: number, extra: Partial<RoomMessage> = {}): RoomMessage {
+  return { time: T0 + n * 1000, roomKey, room: roomKey, from: `user${n % 3}`, message: `${roomKey} message ${n}`, ...extra };
+}
+
+function privateMessage(toKey: string, n: number, delivered: boolean, extra: Partial<PrivateMessage> = {}): PrivateMessage {
+  return {
+    time: T0 + n * 1000,
+    from: 'Alice',
+    fromKey: 'alice',
+    to: toKey.toUpperCase(),
+    toKey,
+    message: `private ${n} to ${toKey}`,
+    delivered,
+    ...extra,
+  };
+}
+
+/** A private message as takeUndelivered returns it, whatever it does with the flag. */
+function withoutFlag(m: PrivateMessage): Omit<PrivateMessage, 'delivered'> {
+  const { delivered: _delivered, ...rest } = m;
+  return rest;
+}
+
+const account = (key: string, extra: Partial<Account> = {}): Account => ({
+  key,
+  name: key.toUpperCase(),
+  secret: `scrypt$16384$8$1$c2FsdA==$${key}-hash`,
+  createdAt: T0,
+  ...extra,
+});
+
+export function describeStoreConformance(name: string, makeStore: () => Promise<StoreFixture>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('room messages', () => {
+      it('recentRoom of a room without messages is empty', async () => {
+        expect(await store.recentRoom('nowhere', 20)).toEqual([]);
+      });
+
+      it('appendRoom + flush + recentRoom returns every field, oldest first', async () => {
+        const sent = [1, 2, 3, 4, 5].map((n) => roomMessage('lobby', n));
+        for (const m of sent) store.appendRoom(m);
+        await store.flush();
+        expect(await store.recentRoom('lobby', 10)).toEqual(sent);
+      });
+
+      it('recentRoom returns the last `limit` messages, still oldest first', async () => {
+        const sent = Array.from({ length: 12 }, (_, i) => roomMessage('lobby', i));
+        for (const m of sent) store.appendRoom(m);
+        await store.flush();
+        expect(await store.recentRoom('lobby', 3)).toEqual(sent.slice(9));
+        expect(await store.recentRoom('lobby', 1)).toEqual(sent.slice(11));
+        expect(await store.recentRoom('lobby', 12)).toEqual(sent);
+        expect(await store.recentRoom('lobby', 500)).toEqual(sent);
+      });
+
+      it('keeps the order of appending, even for messages with the same time', async () => {
+        const sent = ['first', 'second', 'third', 'fourth'].map((message) => roomMessage('lobby', 0, { message }));
+        for (const m of sent) store.appendRoom(m);
+        await store.flush();
+        expect((await store.recentRoom('lobby', 10)).map((m) => m.message)).toEqual(['first', 'second', 'third', 'fourth']);
+      });
+
+      it('keeps each room to itself', async () => {
+        const lobby = [roomMessage('lobby', 1), roomMessage('lobby', 3)];
+        const dev = [roomMessage('dev', 2), roomMessage('dev', 4)];
+        store.appendRoom(lobby[0]!);
+        store.appendRoom(dev[0]!);
+        store.appendRoom(lobby[1]!);
+        store.appendRoom(dev[1]!);
+        await store.flush();
+        expect(await store.recentRoom('lobby', 10)).toEqual(lobby);
+        expect(await store.recentRoom('dev', 10)).toEqual(dev);
+        // Keys are compared exactly: the caller folds case.
+        expect(await store.recentRoom('Dev', 10)).toEqual([]);
+      });
+
+      it('a room limit counts that room only', async () => {
+        for (let i = 0; i < 5; i++) store.appendRoom(roomMessage('dev', i));
+        for (let i = 0; i < 5; i++) store.appendRoom(roomMessage('lobby', 10 + i));
+        await store.flush();
+        expect((await store.recentRoom('dev', 2)).map((m) => m.message)).toEqual(['dev message 3', 'dev message 4']);
+      });
+
+      it('recentRoom sees appends that were not flushed yet', async () => {
+        store.appendRoom(roomMessage('lobby', 1));
+        await store.flush();
+        store.appendRoom(roomMessage('lobby', 2));
+        store.appendRoom(roomMessage('lobby', 3));
+        expect((await store.recentRoom('lobby', 10)).map((m) => m.message)).toEqual([
+          'lobby message 1',
+          'lobby message 2',
+          'lobby message 3',
+        ]);
+      });
+
+      it('flush with nothing pending is harmless, and flushing twice stores once', async () => {
+        await store.flush();
+        store.appendRoom(roomMessage('lobby', 1));
+        await store.flush();
+        await store.flush();
+        expect(await store.recentRoom('lobby', 10)).toHaveLength(1);
+      });
+
+      it('appends made while a flush is under way are neither lost nor reordered', async () => {
+        store.appendRoom(roomMessage('lobby', 1));
+        const first = store.flush();
+        store.appendRoom(roomMessage('lobby', 2));
+        const second = store.flush();
+        await Promise.all([first, second]);
+        expect((await store.recentRoom('lobby', 10)).map((m) => m.message)).toEqual(['lobby message 1', 'lobby message 2']);
+      });
+
+      it('stores text exactly: separators, quotes, emoji, combining marks, long messages', async () => {
+        const texts = ['a|b||c', "it's \"quoted\" \\ back", '😀👍🏽 小明 हिन्दी', 'e\u0301', 'x'.repeat(8000), '  padded  '];
+        for (const message of texts) store.appendRoom(roomMessage('lobby', 0, { message, from: '小明', room: 'Lobby' }));
+        await store.flush();
+        const back = await store.recentRoom('lobby', 10);
+        expect(back.map((m) => m.message)).toEqual(texts);
+        expect(back.every((m) => m.from === '小明' && m.room === 'Lobby' && m.roomKey === 'lobby')).toBe(true);
+      });
+    });
+
+    describe('private messages', () => {
+      it('takeUndelivered of someone with no messages is empty', async () => {
+        expect(await store.takeUndelivered('nobody')).toEqual([]);
+      });
+
+      it('returns only undelivered messages to that key, oldest first', async () => {
+        const forBob = [privateMessage('bob', 1, false), privateMessage('bob', 3, false), privateMessage('bob', 5, false)];
+        store.appendPrivate(forBob[0]!);
+        store.appendPrivate(privateMessage('bob', 2, true)); // handed over online
+        store.appendPrivate(privateMessage('carol', 2, false)); // someone else's
+        store.appendPrivate(forBob[1]!);
+        store.appendPrivate(privateMessage('bobby', 4, false)); // a key that merely starts alike
+        store.appendPrivate(forBob[2]!);
+        await store.flush();
+        const taken = await store.takeUndelivered('bob');
+        expect(taken.map(withoutFlag)).toEqual(forBob.map(withoutFlag));
+      });
+
+      it('marks them delivered: a second take is empty, other keys keep theirs', async () => {
+        store.appendPrivate(privateMessage('bob', 1, false));
+        store.appendPrivate(privateMessage('carol', 2, false));
+        await store.flush();
+        expect(await store.takeUndelivered('bob')).toHaveLength(1);
+        expect(await store.takeUndelivered('bob')).toEqual([]);
+        expect((await store.takeUndelivered('carol')).map((m) => m.message)).toEqual(['private 2 to carol']);
+        expect(await store.takeUndelivered('carol')).toEqual([]);
+      });
+
+      it('a message appended after a take is returned by the next take', async () => {
+        store.appendPrivate(privateMessage('bob', 1, false));
+        await store.flush();
+        await store.takeUndelivered('bob');
+        store.appendPrivate(privateMessage('bob', 2, false));
+        await store.flush();
+        expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(['private 2 to bob']);
+      });
+
+      it('takeUndelivered sees appends that were not flushed yet', async () => {
+        store.appendPrivate(privateMessage('bob', 1, false));
+        expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(['private 1 to bob']);
+      });
+
+      it('private messages never show up as room messages', async () => {
+        store.appendPrivate(privateMessage('lobby', 1, false, { to: 'lobby' }));
+        await store.flush();
+        expect(await store.recentRoom('lobby', 10)).toEqual([]);
+      });
+
+      it('keeps the order of appending for messages with the same time', async () => {
+        for (const message of ['one', 'two', 'three']) store.appendPrivate(privateMessage('bob', 0, false, { message }));
+        await store.flush();
+        expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(['one', 'two', 'three']);
+      });
+    });
+
+    describe('accounts', () => {
+      it('getAccount of an unknown key is undefined', async () => {
+        expect(await store.getAccount('nobody')).toBeUndefined();
+      });
+
+      it('createAccount stores name, secret and time under the key', async () => {
+        const a = account('小明', { name: '小明' });
+        expect(await store.createAccount(a)).toBe(true);
+        expect(await store.getAccount('小明')).toEqual(a);
+        expect(await store.getAccount('bob')).toBeUndefined();
+      });
+
+      it('createAccount of a taken key is false and keeps the first account', async () => {
+        const first = account('bob', { name: 'Bob', secret: 'scrypt$16384$8$1$Zmlyc3Q=$Zmlyc3Q=' });
+        expect(await store.createAccount(first)).toBe(true);
+        expect(await store.createAccount(account('bob', { name: 'BOB', secret: 'scrypt$16384$8$1$c2Vjb25k$c2Vjb25k' }))).toBe(false);
+        expect(await store.getAccount('bob')).toEqual(first);
+      });
+
+      it('keeps accounts apart', async () => {
+        const a = account('alice');
+        const b = account('bob');
+        await store.createAccount(a);
+        await store.createAccount(b);
+        expect(await store.getAccount('alice')).toEqual(a);
+        expect(await store.getAccount('bob')).toEqual(b);
+      });
+    });
+
+    describe('durability', () => {
+      it('room messages, private messages and accounts survive close and reopen', async () => {
+        const lobby = [roomMessage('lobby', 1), roomMessage('lobby', 2)];
+        const dev = [roomMessage('dev', 3)];
+        for (const m of [...lobby, ...dev]) store.appendRoom(m);
+        const waiting = privateMessage('bob', 4, false);
+        store.appendPrivate(waiting);
+        store.appendPrivate(privateMessage('bob', 5, true));
+        const bob = account('bob', { name: 'Bob' });
+        expect(await store.createAccount(bob)).toBe(true);
+        await store.flush();
+        await store.close();
+
+        const again = await fixture.reopen();
+        expect(await again.recentRoom('lobby', 10)).toEqual(lobby);
+        expect(await again.recentRoom('dev', 10)).toEqual(dev);
+        expect((await again.takeUndelivered('bob')).map(withoutFlag)).toEqual([withoutFlag(waiting)]);
+        expect(await again.getAccount('bob')).toEqual(bob);
+        expect(await again.createAccount(account('bob'))).toBe(false);
+        await again.close();
+      });
+
+      it('a delivered private message stays delivered after reopen', async () => {
+        store.appendPrivate(privateMessage('bob', 1, false));
+        await store.flush();
+        expect(await store.takeUndelivered('bob')).toHaveLength(1);
+        await store.close();
+        const again = await fixture.reopen();
+        expect(await again.takeUndelivered('bob')).toEqual([]);
+        await again.close();
+      });
+
+      it('appends continue in order after reopen', async () => {
+        store.appendRoom(roomMessage('lobby', 1));
+        await store.flush();
+        await store.close();
+        const again = await fixture.reopen();
+        again.appendRoom(roomMessage('lobby', 2));
+        await again.flush();
+        expect((await again.recentRoom('lobby', 10)).map((m) => m.message)).toEqual(['lobby message 1', 'lobby message 2']);
+        await again.close();
+      });
+    });
+  });
+}
