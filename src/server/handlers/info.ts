@@ -1,12 +1,14 @@
 import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
+import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
 
 export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>): Promise<void> {
+  requireDirectory(ctx);
   const count = Math.min(frame.count ?? DEFAULT_HISTORY_COUNT, ctx.options.historyMax);
   const room = session.room!;
   const messages = await ctx.history.recent(room.key, count);
