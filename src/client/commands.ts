@@ -93,7 +93,7 @@ export function parseInput(raw: string): Action {
       return { kind: 'history', count: Number(args) };
     }
     default:
-      return invalid(`unknown command ${word.slice(0, 32)}: type /help for the list, or // to send a line starting with /`);
+      return invalid(`unknown command ${word.slice(0, 32)}; /help lists the commands`);
   }
 }
 

@@ -44,7 +44,7 @@ export function describeSocketError(error: unknown, host: string, port: number):
   const where = `${host}:${port}`;
   switch (code) {
     case 'ECONNREFUSED':
-      return { code, message: `connection refused by ${where} (is the server running?)` };
+      return { code, message: `connection refused by ${where}` };
     case 'ENOTFOUND':
     case 'EAI_NONAME':
     case 'EAI_FAIL':
@@ -364,7 +364,7 @@ export class Connection {
   /** What went wrong with the socket that just closed. */
   private failure(): SocketFailure {
     const error = this.lastError;
-    if (error === undefined) return { code: 'ECLOSED', message: 'the server closed the connection' };
+    if (error === undefined) return { code: 'ECLOSED', message: 'closed by the server' };
     if (error instanceof Error && !('code' in error)) return { code: 'ECLOSED', message: error.message };
     return describeSocketError(error, this.options.host, this.options.port);
   }

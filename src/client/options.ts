@@ -18,6 +18,8 @@ export const EXIT = {
   USAGE: 2,
   /** The server refused the login: name taken or invalid, password wrong or missing. */
   LOGIN_REFUSED: 3,
+  /** Scripting mode stopped by SIGINT/SIGTERM (after LOGOUT). */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -108,4 +110,20 @@ export function chooseColorLevel(inputs: ColorInputs): 0 | 1 | 2 | 3 {
   if (inputs.noColorEnv !== undefined && inputs.noColorEnv !== '') return 0;
   if (!inputs.isTTY) return 0;
   return clamp(Math.max(1, inputs.detectedLevel));
+}
+
+/** The flag table of docs/CLIENT.md, generated from OPTION_TABLE (a unit test keeps the doc in step). */
+export function flagTableMarkdown(): string {
+  const rows = OPTION_TABLE.map((spec) => {
+    const shown = describeDefault(spec);
+    return `| \`${spec.flag}\` | ${shown === undefined ? '' : `\`${shown}\``} | ${spec.description} |`;
+  });
+  return [
+    '| flag | default | meaning |',
+    '| --- | --- | --- |',
+    ...rows,
+    '| `--color` / `--no-color` | from the terminal | force colours on or off (`NO_COLOR` also turns them off) |',
+    '| `-h, --help` | | show the help |',
+    '| `-V, --version` | | print the version |',
+  ].join('\n');
 }

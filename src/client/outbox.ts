@@ -20,6 +20,8 @@ export interface OutboxItem {
   silent: boolean;
   /** What the user typed, for notices. */
   label: string;
+  /** Belongs to one connection (seeding the name list, re-entering the room): dropped when it is lost. */
+  ephemeral?: boolean;
   /** Called once, with the answer or undefined when none came in time. */
   done?(answer: ServerFrame | undefined, roundTripMs: number): void;
 }
@@ -121,7 +123,7 @@ export class Outbox {
     if (options.front) {
       this.queue.unshift({ item, retries: 0 });
     } else {
-      if (this.queue.length >= this.options.limit) return 'full';
+      if (this.queue.filter((e) => !e.item.silent).length >= this.options.limit) return 'full';
       this.queue.push({ item, retries: 0 });
     }
     this.pump();
@@ -144,6 +146,9 @@ export class Outbox {
         this.flight = undefined;
         // Not confirmed: send it again after the reconnect (at least once, never lost).
         this.queue.unshift({ item: flight.item, retries: flight.retries });
+      }
+      for (let i = this.queue.length - 1; i >= 0; i--) {
+        if (this.queue[i]!.item.ephemeral) this.queue.splice(i, 1);
       }
       this.options.timers.clearTimeout(this.wakeTimer);
       this.wakeTimer = undefined;

@@ -21,6 +21,7 @@ import {
 import { DEFAULT_ROOM } from './options.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 import { renderFrame, renderNotice, type NoticeKind, type RenderContext } from './render.js';
+import { RecentMessages } from './recent.js';
 import { realTimers, type Timers } from './timers.js';
 
 // The chat session both front ends share (the terminal REPL and scripting
@@ -68,46 +69,6 @@ export interface SessionStatus {
 
 export type InputResult = 'continue' | 'quit';
 
-/** Recently shown messages, so a history replay after a reconnect skips what is already on screen. */
-class RecentMessages {
-  private readonly counts = new Map<string, number>();
-  private readonly order: string[] = [];
-  constructor(private readonly limit = 500) {}
-
-  private static key(from: string, message: string): string {
-    return `${nameKey(from)}\u0000${message}`;
-  }
-
-  add(from: string, message: string): void {
-    const key = RecentMessages.key(from, message);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    this.order.push(key);
-    if (this.order.length > this.limit) this.forget(this.order.shift()!);
-  }
-
-  /** True (and forgets one) when this message was shown already. */
-  take(from: string, message: string): boolean {
-    const key = RecentMessages.key(from, message);
-    const count = this.counts.get(key) ?? 0;
-    if (count === 0) return false;
-    this.forget(key);
-    const index = this.order.indexOf(key);
-    if (index !== -1) this.order.splice(index, 1);
-    return true;
-  }
-
-  clear(): void {
-    this.counts.clear();
-    this.order.length = 0;
-  }
-
-  private forget(key: string): void {
-    const count = this.counts.get(key) ?? 0;
-    if (count <= 1) this.counts.delete(key);
-    else this.counts.set(key, count - 1);
-  }
-}
-
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export class ChatSession {
@@ -120,9 +81,19 @@ export class ChatSession {
   private readonly outbox: Outbox;
   private readonly timers: Timers;
   private readonly now: () => Date;
-  /** Between a reconnect and being back in the target room. */
-  private restoring = false;
+  /** Between a login and being in the target room: the lobby we pass through is not shown. */
+  private entering = false;
+  /** Still in the lobby's login replay on the way to another room. */
+  private passing = false;
+  /** The current login is a reconnect: history already on screen is skipped. */
+  private reconnected = false;
   private closeReason: CloseReason | undefined;
+  /** HISTORY lines received so far, so /history can tell when there were none. */
+  private historySeen = 0;
+  /** Notices waiting for the frame being handled to be printed first. */
+  private deferred: Array<() => void> | undefined;
+  /** Logged in at least once (a later refusal is news; a first one is main's to explain). */
+  private wasOnline = false;
   private closedWaiters: Array<(reason: CloseReason) => void> = [];
 
   constructor(private readonly options: SessionOptions) {
@@ -158,6 +129,7 @@ export class ChatSession {
         },
         unanswered: (item) => {
           if (!item.silent) this.notice('warn', `no answer from the server to: ${item.label}`);
+          this.changed();
         },
       },
     });
@@ -207,10 +179,22 @@ export class ChatSession {
       case 'invalid':
         this.notice('warn', action.message);
         return 'continue';
+      case 'join':
+        if (nameKey(action.room) === nameKey(this.targetRoom)) {
+          this.notice('info', `you are already in ${this.targetRoom}`);
+          return 'continue';
+        }
+        this.enqueue(this.itemFor(action));
+        return 'continue';
       default:
-        this.enqueue(this.itemFor(action), action);
+        this.enqueue(this.itemFor(action));
         return 'continue';
     }
+  }
+
+  /** Resolves once every line typed so far is confirmed by the server (or given up on). */
+  whenSent(): Promise<void> {
+    return this.outbox.whenIdle();
   }
 
   /** Resolves once every typed line is confirmed and a PING round trip shows the server has done all. */
@@ -259,15 +243,15 @@ export class ChatSession {
     this.options.output.statusChanged?.();
   }
 
-  private enqueue(item: OutboxItem, action: Action): void {
+  private enqueue(item: OutboxItem): void {
     const online = this.connection.online && this.outbox.isOnline;
     if (this.outbox.push(item) === 'full') {
       this.notice('error', `not sent: ${this.options.queueLimit} lines are already waiting for the connection; this one was dropped: ${item.label}`);
       return;
     }
-    if (!online && action.kind !== 'none') {
+    if (!online) {
       const waiting = this.outbox.pendingUserItems;
-      this.notice('warn', `not connected: queued (${waiting} waiting, sent after reconnecting): ${item.label}`);
+      this.notice('warn', `offline: queued, will be sent after reconnecting (${waiting} waiting)`);
     }
     this.changed();
   }
@@ -306,15 +290,23 @@ export class ChatSession {
         };
       case 'join':
         return this.joinItem(action.room, false);
-      case 'history':
+      case 'history': {
+        let seenBefore = 0;
         return {
           kind: 'history',
           label: '/history',
           silent: false,
           // The HISTORY lines have no end marker: a PING behind them marks it.
-          encode: (token) => encodeHistoryRequest(action.count) + encodePing(token),
+          encode: (token) => {
+            seenBefore = this.historySeen;
+            return encodeHistoryRequest(action.count) + encodePing(token);
+          },
           answers: (f, token) => (f.type === 'PONG' && f.token === token) || f.type === 'ERROR',
+          done: (answer) => {
+            if (answer?.type === 'PONG' && this.historySeen === seenBefore) this.notice('info', `no messages in ${this.room} yet`);
+          },
         };
+      }
       case 'ping':
         return {
           kind: 'ping',
@@ -334,6 +326,7 @@ export class ChatSession {
       kind: 'users',
       label: '/users',
       silent,
+      ephemeral: silent,
       encode: () => encodeBare('USERS'),
       answers: (f) => f.type === 'USERS' || f.type === 'ERROR',
     };
@@ -344,10 +337,12 @@ export class ChatSession {
       kind: 'join',
       label: `/join ${room}`,
       silent,
+      ephemeral: silent,
       encode: () => encodeJoin(room),
       answers: (f) => {
         if (f.type === 'ERROR') return true;
         if (f.type !== 'SYSTEM') return false;
+        if (f.text.startsWith('you are already in')) return true;
         const p = parsePresence(f.text);
         return p !== undefined && p.event === 'joined' && this.isSelf(p.name) && nameKey(p.room) === nameKey(room);
       },
@@ -356,11 +351,11 @@ export class ChatSession {
           const p = parsePresence(answer.text);
           this.enterRoom(p?.room ?? room);
           this.outbox.pushFront([this.usersItem(true)]);
-        } else if (this.restoring) {
-          // Could not get back into the room: stay where the server put us.
-          this.restoring = false;
+        } else if (this.entering) {
+          // Could not get into the room: stay where the server put us.
+          this.entering = false;
           this.targetRoom = this.room;
-          this.notice('warn', `could not return to ${room}; you are in ${this.room}`);
+          this.notice('warn', `could not enter ${room}; you are in ${this.room}`);
         }
         this.changed();
       },
@@ -372,10 +367,14 @@ export class ChatSession {
     this.targetRoom = room;
     this.names.clear();
     this.names.add(this.name);
-    if (this.restoring) {
-      this.restoring = false;
-      this.notice('ok', `back in ${room}`);
-    }
+    this.arrived();
+  }
+
+  /** The login is complete: we are in the room we want. */
+  private arrived(): void {
+    if (!this.entering) return;
+    this.entering = false;
+    if (this.reconnected) this.afterFrame(() => this.notice('ok', `back in ${this.room} as ${this.name}`));
   }
 
   private onStatus(status: ConnectionStatus, previous: ConnectionStatus): void {
@@ -385,13 +384,12 @@ export class ChatSession {
         this.names.clear();
         this.names.add(this.name);
         const needJoin = nameKey(this.targetRoom) !== nameKey(DEFAULT_ROOM);
+        this.wasOnline = true;
+        this.entering = true;
+        this.passing = needJoin;
+        this.reconnected = status.reconnected;
         if (status.reconnected) {
-          this.restoring = true;
-          this.notice('ok', `reconnected to ${this.options.host}:${this.options.port} as ${this.name}`);
-          if (!needJoin) {
-            this.restoring = false;
-            this.notice('ok', `back in ${this.room}`);
-          }
+          this.notice('ok', `reconnected to ${this.options.host}:${this.options.port}`);
         } else {
           this.notice('ok', status.welcome === '' ? `logged in as ${this.name}` : status.welcome);
         }
@@ -407,9 +405,9 @@ export class ChatSession {
       case 'waiting':
         this.outbox.setOnline(false);
         if (previous.state === 'online') {
-          this.notice('error', `connection lost: ${status.error}; reconnecting in ${seconds(status.delayMs)}`);
+          this.notice('error', `connection lost (${status.error}); reconnecting in ${seconds(status.delayMs)}`);
         } else {
-          this.notice('warn', `reconnect attempt ${status.attempt - 1} failed: ${status.error}; next in ${seconds(status.delayMs)}`);
+          this.notice('warn', `offline (${status.error}); retry in ${seconds(status.delayMs)}`);
         }
         break;
       case 'closed':
@@ -417,7 +415,7 @@ export class ChatSession {
         this.closeReason = status.reason;
         if (status.reason.kind === 'gave-up') {
           this.notice('error', `gave up reconnecting after ${status.reason.attempts} attempts: ${status.reason.error}`);
-        } else if (status.reason.kind === 'login-refused' && previous.state !== 'idle') {
+        } else if (status.reason.kind === 'login-refused' && this.wasOnline) {
           this.notice('error', `the server refused the login: ${status.reason.text} [${status.reason.code}]`);
         }
         for (const resolve of this.closedWaiters.splice(0)) resolve(status.reason);
@@ -428,26 +426,67 @@ export class ChatSession {
     this.changed();
   }
 
-  private onFrame(frame: ServerFrame): void {
-    const result = this.outbox.onFrame(frame);
-    if (this.names.apply(frame)) this.changed();
-    if (result.swallow) return;
-    // PONGs to the client's own PINGs are never shown (a /ping prints its round trip).
-    if (frame.type === 'PONG' && frame.token.startsWith('~')) return;
-    if (!this.shouldShowDuringRestore(frame)) return;
-    if (frame.type === 'TEXT' || frame.type === 'HISTORY') this.recent.add(frame.from, frame.message);
-    const line = renderFrame(frame, this.ctx());
-    if (line !== undefined) this.options.output.print(line, frame.type === 'ERROR' ? 'error' : 'chat');
+  /** Runs `fn` once the frame being handled is printed (or now, outside frame handling). */
+  private afterFrame(fn: () => void): void {
+    if (this.deferred === undefined) fn();
+    else this.deferred.push(fn);
   }
 
-  /** After a reconnect: skip the lobby we pass through and history already on screen. */
-  private shouldShowDuringRestore(frame: ServerFrame): boolean {
-    if (!this.restoring) return true;
-    const passingThrough = nameKey(this.room) !== nameKey(this.targetRoom);
-    if (frame.type === 'HISTORY') return passingThrough ? false : !this.recent.take(frame.from, frame.message);
-    if (frame.type === 'SYSTEM' && passingThrough) {
+  private onFrame(frame: ServerFrame): void {
+    this.deferred = [];
+    try {
+      this.handleFrame(frame);
+    } finally {
+      const deferred = this.deferred;
+      this.deferred = undefined;
+      for (const fn of deferred) fn();
+    }
+  }
+
+  private handleFrame(frame: ServerFrame): void {
+    if (frame.type === 'HISTORY') this.historySeen++;
+    const result = this.outbox.onFrame(frame);
+    const namesChanged = this.names.apply(frame);
+    if (namesChanged || result.answered !== undefined) this.changed();
+    // The notice of our own arrival answers an internal JOIN but is worth showing.
+    if (result.swallow && result.answered?.kind !== 'join') return;
+    // PONGs to the client's own PINGs are never shown (a /ping prints its round trip).
+    if (frame.type === 'PONG' && frame.token.startsWith('~')) return;
+    const show = this.shouldShowWhileEntering(frame);
+    if (show) {
+      if (frame.type === 'TEXT' || frame.type === 'HISTORY') this.recent.add(frame.from, frame.message);
+      const line = renderFrame(frame, this.ctx());
+      if (line !== undefined) this.options.output.print(line, frame.type === 'ERROR' ? 'error' : 'chat');
+    }
+    // Our own arrival in the target room without a JOIN (the lobby) ends the login.
+    if (this.entering && frame.type === 'SYSTEM') {
       const p = parsePresence(frame.text);
-      if (p !== undefined && this.isSelf(p.name)) return nameKey(p.room) === nameKey(this.targetRoom);
+      if (p?.event === 'joined' && this.isSelf(p.name) && nameKey(p.room) === nameKey(this.targetRoom)) {
+        this.room = p.room;
+        this.arrived();
+        this.changed();
+      }
+    }
+  }
+
+  /**
+   * Between login and arrival: the lobby we only pass through on the way to
+   * another room is not shown, and after a reconnect history already on
+   * screen is skipped (what was said while we were away is shown).
+   */
+  private shouldShowWhileEntering(frame: ServerFrame): boolean {
+    if (!this.entering) return true;
+    if (frame.type === 'HISTORY') {
+      if (this.passing) return false;
+      return !(this.reconnected && this.recent.take(frame.from, frame.message));
+    }
+    if (frame.type === 'SYSTEM' && this.passing) {
+      const p = parsePresence(frame.text);
+      if (p?.event === 'joined' && this.isSelf(p.name)) {
+        // The end of the lobby's replay: what follows belongs to the target room.
+        this.passing = false;
+        return false;
+      }
     }
     return true;
   }

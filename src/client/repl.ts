@@ -1,0 +1,165 @@
+import readline from 'node:readline';
+import type { ChalkInstance } from 'chalk';
+import type { CloseReason } from './connection.js';
+import { EXIT, type ExitCode } from './options.js';
+import { displayWidth, renderNotice, renderPrompt } from './render.js';
+import type { ChatSession, LineKind, SessionOutput } from './session.js';
+
+// The interactive chat loop on node:readline. Incoming lines are printed
+// above the input line: clear the prompt and what is typed, print, then let
+// readline draw the prompt and the partial input again, cursor included.
+
+/** Prints for the session: straight to the terminal until the loop starts, then above the prompt. */
+export class Screen implements SessionOutput {
+  private rl: readline.Interface | undefined;
+  private promptFor: (() => string) | undefined;
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  attach(rl: readline.Interface, promptFor: () => string): void {
+    this.rl = rl;
+    this.promptFor = promptFor;
+    rl.setPrompt(promptFor());
+  }
+
+  detach(): void {
+    this.rl = undefined;
+  }
+
+  print(line: string, _kind: LineKind): void {
+    const rl = this.rl;
+    if (rl === undefined || !this.out.isTTY) {
+      this.out.write(`${line}\n`);
+      return;
+    }
+    // Rows between the start of the prompt and the cursor (long input wraps).
+    const rows = rl.getCursorPos().rows;
+    readline.moveCursor(this.out, 0, -rows);
+    readline.cursorTo(this.out, 0);
+    readline.clearScreenDown(this.out);
+    this.out.write(`${line}\n`);
+    // readline redraws by first going up the rows it believes the cursor is
+    // below the prompt's start: we are at the start of a fresh row now.
+    if (!setRowsBelowPrompt(rl, 0)) this.out.write('\n'.repeat(rows));
+    rl.prompt(true);
+  }
+
+  statusChanged(): void {
+    const rl = this.rl;
+    if (rl === undefined || this.promptFor === undefined) return;
+    const next = this.promptFor();
+    if (next === rl.getPrompt()) return;
+    rl.setPrompt(next);
+    if (this.out.isTTY) rl.prompt(true);
+  }
+
+  /** Removes the line just entered (prompt and text), which readline left on screen. */
+  eraseEntered(prompt: string, line: string): void {
+    if (!this.out.isTTY) return;
+    const columns = this.out.columns || 80;
+    const rows = Math.floor((displayWidth(prompt) + displayWidth(line)) / columns) + 1;
+    readline.moveCursor(this.out, 0, -rows);
+    readline.cursorTo(this.out, 0);
+    readline.clearScreenDown(this.out);
+  }
+}
+
+/**
+ * node:readline keeps the rows between the prompt's start and the cursor in
+ * an internal `prevRows`, and Node 20 does not always update it (a pasted
+ * chunk that wraps leaves it at 0, and its next redraw then leaves a stale
+ * copy of the input on screen). Sets it when the field exists.
+ */
+function setRowsBelowPrompt(rl: readline.Interface, rows: number): boolean {
+  const internals = rl as unknown as { prevRows?: unknown };
+  if (typeof internals.prevRows !== 'number') return false;
+  internals.prevRows = rows;
+  return true;
+}
+
+export interface ReplOptions {
+  session: ChatSession;
+  screen: Screen;
+  chalk: ChalkInstance;
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+  /** How long /quit waits for lines still being sent. */
+  drainMs?: number;
+}
+
+function exitCodeFor(reason: CloseReason): ExitCode {
+  switch (reason.kind) {
+    case 'quit':
+      return EXIT.OK;
+    case 'login-refused':
+      return EXIT.LOGIN_REFUSED;
+    default:
+      return EXIT.RUNTIME;
+  }
+}
+
+/** Runs the chat loop until the user quits or the connection ends for good. */
+export function runRepl(options: ReplOptions): Promise<ExitCode> {
+  const { session, screen, chalk, input, output } = options;
+  const drainMs = options.drainMs ?? 3000;
+  const rl = readline.createInterface({
+    input,
+    output,
+    completer: session.completer,
+    terminal: output.isTTY === true,
+    historySize: 500,
+    tabSize: 4,
+  });
+  const promptFor = (): string => renderPrompt(session.status, chalk);
+  screen.attach(rl, promptFor);
+  // After readline has handled each key: the cursor is where getCursorPos() says.
+  input.on('keypress', () => setRowsBelowPrompt(rl, rl.getCursorPos().rows));
+  const ctx = () => ({ chalk, now: () => new Date(), self: session.name, room: session.status.room });
+  const say = (kind: 'info' | 'warn' | 'error', text: string) => screen.print(renderNotice(kind, text, ctx()), 'notice');
+
+  say('info', '/help lists commands, Tab completes, Ctrl-D quits');
+  rl.prompt();
+
+  return new Promise<ExitCode>((resolve) => {
+    let finishing = false;
+
+    const finish = async (code: ExitCode | undefined): Promise<void> => {
+      if (finishing) return;
+      finishing = true;
+      const exitCode = code ?? EXIT.OK;
+      if (code === undefined) {
+        if (session.status.connection === 'online' && session.unsent > 0) {
+          say('info', `sending ${session.unsent} waiting line(s) before leaving…`);
+          await Promise.race([session.flush(), new Promise((r) => setTimeout(r, drainMs).unref())]);
+        }
+        const dropped = await session.quit();
+        if (dropped > 0) say('warn', `${dropped} line(s) typed while offline were not sent`);
+      }
+      screen.detach();
+      rl.close();
+      output.write('\n');
+      resolve(exitCode);
+    };
+
+    rl.on('line', (line) => {
+      if (finishing) return;
+      screen.eraseEntered(rl.getPrompt(), line);
+      if (session.input(line) === 'quit') {
+        void finish(undefined);
+        return;
+      }
+      rl.prompt();
+    });
+    // Ctrl-C, and Ctrl-D on an empty line (readline closes on end of input).
+    rl.on('SIGINT', () => void finish(undefined));
+    rl.on('close', () => void finish(undefined));
+    const onSignal = () => void finish(undefined);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
+
+    void session.closed().then((reason) => {
+      if (finishing || reason.kind === 'quit') return;
+      void finish(exitCodeFor(reason));
+    });
+  });
+}
