@@ -1,22 +1,10 @@
-import { nameKey, type ServerFrame } from '../protocol/index.js';
+import { nameKey, parsePresence, type ServerFrame } from '../protocol/index.js';
 import { COMMAND_NAMES } from './commands.js';
 
 // Tab completion of slash commands and online names. Pure: the caller holds
 // the list of names and feeds it server frames.
 
-export type Presence = { name: string; event: 'joined' | 'left'; room: string };
-
-const PRESENCE = /^(\S+) (joined|left) (\S+)/u;
-
-/** Reads `<name> joined <room>` and `<name> left <room>…` notices; undefined for any other text. */
-export function parsePresence(text: string): Presence | undefined {
-  const match = PRESENCE.exec(text);
-  if (match === null) return undefined;
-  // Room names cannot hold ',', ';', ':', '…' or brackets: anything like that is the sentence going on.
-  const room = match[3]!.replace(/[,;:…()[\]!?]+.*$/u, '');
-  if (room === '') return undefined;
-  return { name: match[1]!, event: match[2] as 'joined' | 'left', room };
-}
+export { parsePresence } from '../protocol/index.js';
 
 /** The names known to be online, kept current from USERS answers and join/leave notices. */
 export class OnlineNames {

@@ -4,3 +4,4 @@ export * from './parse.js';
 export * from './encode.js';
 export * from './errors.js';
 export * from './text.js';
+export * from './notices.js';

@@ -1,4 +1,4 @@
-import { encodeHistory, encodeSystem } from '../protocol/index.js';
+import { encodeHistory, encodeSystem, joinedNotice, leftNotice } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import type { Session } from './session.js';
 import type { RoomMessage } from './storage/store.js';
@@ -32,7 +32,7 @@ function enterRoom(ctx: ServerContext, session: Session, key: string, name: stri
   if (room.members.size === 1) ctx.relay.watchRoom(key);
   ctx.directory.entered(session, room);
   for (const m of history) session.send(encodeHistory(m.time, m.from, m.message));
-  ctx.relay.toRoom(room, encodeSystem(`${session.name} joined ${room.name}`));
+  ctx.relay.toRoom(room, encodeSystem(joinedNotice(session.name!, room.name)));
 }
 
 /** Takes the session out of its room and tells those left; `why` is shown in parentheses. */
@@ -44,6 +44,5 @@ export function leaveRoom(ctx: ServerContext, session: Session, why?: string): v
     ctx.history.forget(left.room.key);
     ctx.relay.unwatchRoom(left.room.key);
   }
-  const suffix = why === undefined ? '' : ` (${why})`;
-  ctx.relay.toRoom(left.room, encodeSystem(`${session.name} left ${left.room.name}${suffix}`));
+  ctx.relay.toRoom(left.room, encodeSystem(leftNotice(session.name!, left.room.name, why)));
 }

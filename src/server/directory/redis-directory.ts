@@ -1,4 +1,4 @@
-import { ChatError, encodeSystem } from '../../protocol/index.js';
+import { ChatError, encodeSystem, leftNotice } from '../../protocol/index.js';
 import type { Logger } from '../log.js';
 import type { Presence, Room } from '../presence.js';
 import type { Session } from '../session.js';
@@ -275,7 +275,7 @@ export class RedisDirectory implements Directory {
     for (const key of keys) {
       const removed = (await this.client.eval(REMOVE, { arguments: [key, node] })) as [string, string, string] | null;
       if (announce && removed && removed[1] !== '') {
-        this.node.announceInRoom(removed[1], encodeSystem(`${removed[0]} left ${removed[2]} (connection lost)`));
+        this.node.announceInRoom(removed[1], encodeSystem(leftNotice(removed[0], removed[2], 'connection lost')));
       }
     }
     await this.client.del(nodeUsersKey(node));

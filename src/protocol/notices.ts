@@ -1,0 +1,23 @@
+// The wording of join and leave notices (`SYSTEM|…`), written by the server
+// and read by clients to keep their list of online names current. One module
+// for both sides, so the two cannot drift apart.
+
+export type PresenceNotice = { name: string; event: 'joined' | 'left'; room: string };
+
+export const joinedNotice = (name: string, room: string): string => `${name} joined ${room}`;
+
+/** `why` is shown in parentheses: the reason a session left without LOGOUT or JOIN. */
+export const leftNotice = (name: string, room: string, why?: string): string =>
+  why === undefined ? `${name} left ${room}` : `${name} left ${room} (${why})`;
+
+const PRESENCE = /^(\S+) (joined|left) (\S+)/u;
+
+/** Reads `<name> joined <room>` and `<name> left <room>…` notices; undefined for any other text. */
+export function parsePresence(text: string): PresenceNotice | undefined {
+  const match = PRESENCE.exec(text);
+  if (match === null) return undefined;
+  // Room names cannot hold ',', ';', ':', '…' or brackets: anything like that is the sentence going on.
+  const room = match[3]!.replace(/[,;:…()[\]!?]+.*$/u, '');
+  if (room === '') return undefined;
+  return { name: match[1]!, event: match[2] as 'joined' | 'left', room };
+}
