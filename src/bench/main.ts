@@ -1,0 +1,303 @@
+#!/usr/bin/env node
+// chat-bench: measures the chat server under load beside a bare node:net
+// relay, with the same load generator, and prints a table (or JSON).
+// Only this file prints to the user and exits.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { Generator } from './generator.js';
+import {
+  BENCH_OPTION_TABLE,
+  QUICK,
+  defaultBenchOptions,
+  parseBenchValue,
+  parseTarget,
+  type BenchOptions,
+} from './options.js';
+import { Progress } from './progress.js';
+import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
+import {
+  WANTED_NOFILE,
+  hasCommand,
+  killChildren,
+  machineInfo,
+  pinSelf,
+  raiseOwnFileLimit,
+  readFileLimit,
+  spawnServer,
+  type ChildServer,
+  type SpawnOptions,
+} from './system.js';
+import { buildRows, formatTable, type Metrics, type TableRow } from './table.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string };
+/** File descriptors the bench keeps for itself beyond the connections. */
+const FD_MARGIN = 200;
+const SERVER_CPU = 0;
+/** Generator CPU (% of its core) above which a figure may be the generator's limit. */
+const GENERATOR_BUSY_PCT = 90;
+/** Other processes' CPU (% of a core) above which a figure is called disturbed. */
+const NOISE_PCT = 25;
+const GENERATOR_CPU = 1;
+
+function buildCommand(): Command {
+  const command = new Command('chat-bench')
+    .description('Load-tests the chat server beside a bare node:net relay baseline (see docs/BENCHMARKS.md).')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run chat-bench --help for the list of flags)');
+  const defaults = defaultBenchOptions();
+  for (const spec of BENCH_OPTION_TABLE) {
+    const value = defaults[spec.key];
+    const shown =
+      spec.kind === 'boolean' || spec.kind === 'negatable' || value === undefined || (Array.isArray(value) && value.length === 0)
+        ? ''
+        : ` (default: ${Array.isArray(value) ? value.join(',') : String(value)})`;
+    const option = new Option(spec.flag, spec.description + shown);
+    if (spec.kind !== 'boolean' && spec.kind !== 'negatable') {
+      option.argParser((text: string, previous: unknown) => parseBenchValue(spec, text, previous));
+    }
+    command.addOption(option);
+  }
+  return command;
+}
+
+function parseOptions(): BenchOptions {
+  const command = buildCommand();
+  command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  command.parse();
+  const parsed = command.opts<Record<string, unknown>>();
+  const options = defaultBenchOptions() as unknown as Record<string, unknown>;
+  const quick = parsed.quick === true;
+  if (quick) Object.assign(options, QUICK);
+  for (const spec of BENCH_OPTION_TABLE) {
+    const value = parsed[spec.key];
+    if (value === undefined) continue;
+    // --quick sizes give way to what the user set on the command line.
+    if (command.getOptionValueSource(spec.key) === 'default') continue;
+    options[spec.key] = value;
+  }
+  options.quick = quick;
+  return options as unknown as BenchOptions;
+}
+
+interface ScenarioResult {
+  id: string;
+  title: string;
+  params: Record<string, number | string>;
+  ours: Metrics | undefined;
+  baseline: Metrics | undefined;
+  errors: Partial<Record<TargetKind, string>>;
+  details: Partial<Record<TargetKind, unknown>>;
+  rows: TableRow[];
+}
+
+/**
+ * Without prlimit(1) the bench cannot raise its own open-files limit; it
+ * then runs itself again under `sh -c 'ulimit -n N; exec …'`. True when it
+ * did (this process only waits for the child and mirrors its exit).
+ */
+function reexecForFileLimit(): boolean {
+  const limit = readFileLimit();
+  if (limit === undefined || process.env.CHAT_BENCH_REEXEC !== undefined) return false;
+  const wanted = Math.min(WANTED_NOFILE, limit.hard);
+  if (limit.soft >= wanted) return false;
+  const child = spawn(
+    'sh',
+    ['-c', 'ulimit -n "$0" 2>/dev/null; exec "$@"', String(wanted), process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, CHAT_BENCH_REEXEC: '1' } },
+  );
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128 + (os.constants.signals[signal] ?? 0))));
+  return true;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  if (raiseOwnFileLimit(WANTED_NOFILE) !== undefined && reexecForFileLimit()) return;
+  const progress = new Progress(process.stderr);
+  const machine = machineInfo();
+  const limit = raiseOwnFileLimit(WANTED_NOFILE);
+  const maxConnections = limit === undefined || !Number.isFinite(limit.soft) ? 50_000 : Math.max(100, limit.soft - FD_MARGIN);
+  const childNofile = limit === undefined ? WANTED_NOFILE : Math.min(WANTED_NOFILE, limit.hard);
+  const notes: string[] = [];
+  if (limit !== undefined && limit.soft < WANTED_NOFILE) {
+    notes.push(`open-files limit ${limit.soft} (hard ${limit.hard}): at most ${maxConnections} connections per scenario`);
+  }
+
+  const pin = options.pin && machine.nproc >= 2 && hasCommand('taskset');
+  if (pin && pinSelf(GENERATOR_CPU)) {
+    notes.push(`server and baseline pinned to CPU ${SERVER_CPU}, generator to CPU ${GENERATOR_CPU} (taskset)`);
+  } else {
+    notes.push('not pinned: server and generator share the cores');
+  }
+  const serverCpu = pin ? SERVER_CPU : undefined;
+  if (options.workers === 0) options.workers = pin ? 1 : Math.max(1, Math.min(2, machine.nproc - 1));
+  notes.push(`load generator: ${options.workers} worker thread${options.workers === 1 ? '' : 's'}`);
+
+  const children: ChildServer[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
+  let gen: Generator | undefined;
+  let interrupted = false;
+  const cleanup = async (): Promise<void> => {
+    await gen?.terminate().catch(() => undefined);
+    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  // However the bench ends, the processes it started end with it.
+  process.on('exit', () => {
+    killChildren();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(1); // e.g. piped into head
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (interrupted) {
+        killChildren();
+        process.exit(130);
+      }
+      interrupted = true;
+      progress.step(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  const targets: BenchTarget[] = [];
+  const spawnOptions = new Map<TargetKind, SpawnOptions>();
+  const childOf = new Map<TargetKind, ChildServer>();
+  const launch = async (kind: TargetKind): Promise<BenchTarget> => {
+    const child = await spawnServer(spawnOptions.get(kind)!);
+    children.push(child);
+    childOf.set(kind, child);
+    progress.step(`${child.label} listening on 127.0.0.1:${child.port} (pid ${child.pid})`);
+    return { kind, label: kind, host: child.host, port: child.port, pid: child.pid };
+  };
+  try {
+    if (options.baseline) {
+      spawnOptions.set('baseline', {
+        label: 'baseline relay',
+        script: path.join(here, 'baseline-relay.js'),
+        args: ['--port', '0', '--host', '127.0.0.1', '--stdin-lifeline'],
+        cpu: serverCpu,
+        nofile: childNofile,
+      });
+      targets.push(await launch('baseline'));
+    }
+    if (options.target !== undefined) {
+      const { host, port } = parseTarget(options.target);
+      targets.push({ kind: 'ours', label: 'ours', host, port, pid: undefined });
+      notes.push(`target ${options.target}: started elsewhere, so no server CPU or RSS figures`);
+    } else {
+      spawnOptions.set('ours', {
+        label: 'chat server',
+        script: options.server ?? path.join(here, '../server/main.js'),
+        nodeArgs: options.serverNodeArg,
+        args: [
+          '--port', '0',
+          '--host', '127.0.0.1',
+          '--data-dir', dataDir,
+          '--rate-limit', '0',
+          '--max-connections', '50000',
+          '--max-per-ip', '50000',
+          '--output-cap', '4096',
+          '--log-level', 'warn',
+          '--log-json',
+          ...options.serverArg,
+        ],
+        cpu: serverCpu,
+        nofile: childNofile,
+      });
+      targets.push(await launch('ours'));
+    }
+
+    gen = new Generator(options.workers);
+    let tagCounter = 0;
+    const ctx: RunContext = {
+      gen,
+      options,
+      progress,
+      targets,
+      results: new Map(),
+      nextTag: () => `b${(tagCounter++).toString(36)}`,
+      restart: async (kind) => {
+        const child = childOf.get(kind);
+        const index = targets.findIndex((t) => t.kind === kind);
+        if (child === undefined || index === -1) return undefined;
+        await child.stop();
+        children.splice(children.indexOf(child), 1);
+        targets[index] = await launch(kind);
+        return targets[index];
+      },
+    };
+    const scenarios = planScenarios(options, maxConnections);
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      if (interrupted) break;
+      let outcome: ScenarioOutcome;
+      try {
+        outcome = await scenario.run(ctx);
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        progress.step(`${scenario.title} · FAILED: ${text}`);
+        await gen.closeAll();
+        outcome = { metrics: {}, errors: Object.fromEntries(targets.map((t) => [t.kind, text])), details: {} };
+      }
+      for (const [kind, metrics] of Object.entries(outcome.metrics)) ctx.results.set(`${scenario.id}:${kind}`, metrics);
+      results.push({
+        id: scenario.id,
+        title: scenario.title,
+        params: scenario.params,
+        ours: outcome.metrics.ours,
+        baseline: outcome.metrics.baseline,
+        errors: outcome.errors,
+        details: outcome.details,
+        rows: buildRows(scenario.title, scenario.rows, outcome.metrics.ours, outcome.metrics.baseline),
+      });
+    }
+    progress.clearLive();
+    progress.step('done');
+
+    for (const r of results) {
+      for (const kind of ['baseline', 'ours'] as const) {
+        const m = r[kind];
+        if (m === undefined) continue;
+        if (typeof m.generatorCpu === 'number' && m.generatorCpu >= GENERATOR_BUSY_PCT) {
+          notes.push(`${r.title}, ${kind}: the generator used ${m.generatorCpu.toFixed(0)} % of its core, so this figure may be the generator's limit`);
+        }
+        if (typeof m.otherCpu === 'number' && m.otherCpu >= NOISE_PCT) {
+          notes.push(`${r.title}, ${kind}: other processes used ${m.otherCpu.toFixed(0)} % of a core meanwhile (shared machine): the figure is disturbed`);
+        }
+      }
+    }
+    const report = { tool: 'chat-bench', version: pkg.version, date: new Date().toISOString(), machine, notes, options, scenarios: results };
+    if (options.jsonOut !== undefined) fs.writeFileSync(options.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const rows = results.flatMap((r) => r.rows);
+      process.stdout.write(formatTable(rows, options.markdown ? 'markdown' : 'text'));
+      const failures = results.flatMap((r) => Object.entries(r.errors).map(([kind, message]) => `${r.title} (${kind}): ${message}`));
+      const footer = [
+        `${machine.nproc} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`,
+        ...notes,
+        ...failures.map((f) => `failed: ${f}`),
+      ];
+      process.stdout.write(`\n${footer.map((line) => (options.markdown ? `- ${line}` : line)).join('\n')}\n`);
+    }
+    const failed = results.some((r) => Object.keys(r.errors).length > 0);
+    await cleanup();
+    process.exit(failed ? 1 : 0);
+  } catch (err) {
+    progress.step(`chat-bench: ${err instanceof Error ? err.message : String(err)}`);
+    await cleanup();
+    process.exit(1);
+  }
+}
+
+void main();

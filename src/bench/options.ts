@@ -1,0 +1,202 @@
+// chat-bench's options: one table drives the defaults, commander's flags and
+// `--help` (and the flag list in docs/BENCHMARKS.md).
+
+export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface BenchOptions {
+  target: string | undefined;
+  scenario: ScenarioName[];
+  quick: boolean;
+  json: boolean;
+  markdown: boolean;
+  jsonOut: string | undefined;
+  baseline: boolean;
+  /** Worker threads; 0 = one per core the generator has (1 when pinned, up to 2 otherwise). */
+  workers: number;
+  duration: number;
+  warmup: number;
+  window: number;
+  smallWindow: number;
+  rounds: number;
+  senders: number;
+  fanout: number[];
+  steadyReceivers: number;
+  steadyRate: number | undefined;
+  idle: number[];
+  storm: number;
+  pairs: number;
+  rooms: number;
+  roomSize: number;
+  track: number;
+  messageBytes: number;
+  server: string | undefined;
+  serverArg: string[];
+  serverNodeArg: string[];
+  pin: boolean;
+}
+
+export const DEFAULT_DURATION_S = 3;
+export const DEFAULT_WARMUP_S = 0.3;
+export const DEFAULT_ROUNDS = 3;
+export const DEFAULT_WINDOW = 64;
+export const DEFAULT_SMALL_WINDOW = 16;
+export const DEFAULT_SENDERS = 10;
+export const DEFAULT_FANOUT = [100, 1000];
+export const DEFAULT_STEADY_RECEIVERS = 100;
+export const DEFAULT_IDLE = [1000, 10_000];
+export const DEFAULT_STORM = 1000;
+export const DEFAULT_PAIRS = 500;
+export const DEFAULT_ROOMS = 100;
+export const DEFAULT_ROOM_SIZE = 10;
+export const DEFAULT_TRACK = 20;
+
+/** What --quick changes: a smoke run of a few seconds per scenario family. */
+export const QUICK: Partial<BenchOptions> = {
+  duration: 0.5,
+  warmup: 0.2,
+  rounds: 1,
+  fanout: [100],
+  steadyReceivers: 50,
+  idle: [500],
+  storm: 200,
+  pairs: 50,
+  rooms: 20,
+  roomSize: 5,
+};
+
+export function defaultBenchOptions(): BenchOptions {
+  return {
+    target: undefined,
+    scenario: [...SCENARIO_NAMES],
+    quick: false,
+    json: false,
+    markdown: false,
+    jsonOut: undefined,
+    baseline: true,
+    workers: 0,
+    duration: DEFAULT_DURATION_S,
+    warmup: DEFAULT_WARMUP_S,
+    window: DEFAULT_WINDOW,
+    smallWindow: DEFAULT_SMALL_WINDOW,
+    rounds: DEFAULT_ROUNDS,
+    senders: DEFAULT_SENDERS,
+    fanout: [...DEFAULT_FANOUT],
+    steadyReceivers: DEFAULT_STEADY_RECEIVERS,
+    steadyRate: undefined,
+    idle: [...DEFAULT_IDLE],
+    storm: DEFAULT_STORM,
+    pairs: DEFAULT_PAIRS,
+    rooms: DEFAULT_ROOMS,
+    roomSize: DEFAULT_ROOM_SIZE,
+    track: DEFAULT_TRACK,
+    messageBytes: 0,
+    server: undefined,
+    serverArg: [],
+    serverNodeArg: [],
+    pin: true,
+  };
+}
+
+type Kind = 'boolean' | 'negatable' | 'int' | 'seconds' | 'int-list' | 'scenarios' | 'string' | 'repeat';
+
+export interface BenchOptionSpec {
+  key: keyof BenchOptions;
+  flag: string;
+  kind: Kind;
+  min?: number;
+  description: string;
+}
+
+export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
+  { key: 'target', flag: '--target <host:port>', kind: 'string', description: 'measure a running chat server instead of starting one' },
+  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')}` },
+  { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
+  { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
+  { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
+  { key: 'jsonOut', flag: '--json-out <path>', kind: 'string', description: 'also write the JSON results to this file' },
+  { key: 'baseline', flag: '--no-baseline', kind: 'negatable', description: 'skip the bare node:net relay baseline (no ratios)' },
+  { key: 'workers', flag: '--workers <n>', kind: 'int', min: 0, description: 'load-generator worker threads; 0: one per core left to the generator (1 when pinned, else up to 2)' },
+  { key: 'duration', flag: '--duration <seconds>', kind: 'seconds', min: 0.1, description: 'measured time of each traffic scenario per target, split over the rounds' },
+  { key: 'rounds', flag: '--rounds <n>', kind: 'int', min: 1, description: 'measured segments per target, alternating with the baseline; figures are their median' },
+  { key: 'warmup', flag: '--warmup <seconds>', kind: 'seconds', min: 0, description: 'traffic before each measured segment' },
+  { key: 'window', flag: '--window <n>', kind: 'int', min: 1, description: 'fanout: messages each sender may have in flight (not yet at every receiver)' },
+  { key: 'smallWindow', flag: '--small-window <n>', kind: 'int', min: 1, description: 'private and rooms: messages each sender may have in flight' },
+  { key: 'senders', flag: '--senders <n>', kind: 'int', min: 1, description: 'senders in the fanout and steady rooms' },
+  { key: 'fanout', flag: '--fanout <sizes>', kind: 'int-list', min: 1, description: 'receivers in the fanout room, one run per size' },
+  { key: 'steadyReceivers', flag: '--steady-receivers <n>', kind: 'int', min: 1, description: 'receivers in the steady room' },
+  { key: 'steadyRate', flag: '--steady-rate <msgs/s>', kind: 'int', min: 1, description: "offered messages/s in steady (default: half the baseline's saturation)" },
+  { key: 'idle', flag: '--idle <sizes>', kind: 'int-list', min: 1, description: 'idle logged-in connections, one run per size' },
+  { key: 'storm', flag: '--storm <n>', kind: 'int', min: 1, description: 'simultaneous logins in the storm' },
+  { key: 'pairs', flag: '--pairs <n>', kind: 'int', min: 1, description: 'pairs exchanging PRIVATE messages' },
+  { key: 'rooms', flag: '--rooms <n>', kind: 'int', min: 1, description: 'small rooms, each with one sender' },
+  { key: 'roomSize', flag: '--room-size <n>', kind: 'int', min: 2, description: 'members per small room' },
+  { key: 'track', flag: '--track <n>', kind: 'int', min: 1, description: 'fanout and steady: receivers that parse every payload (latency, per-sender order); the others count lines (private and rooms parse all)' },
+  { key: 'messageBytes', flag: '--message-bytes <n>', kind: 'int', min: 0, description: 'pad each message to this many bytes (0: none; a bare payload is about 30 bytes)' },
+  { key: 'server', flag: '--server <path>', kind: 'string', description: "the chat server's main.js (default: the built dist/server/main.js)" },
+  { key: 'serverArg', flag: '--server-arg <arg>', kind: 'repeat', description: 'extra flag for the server (repeatable; after the bench\'s own)' },
+  { key: 'serverNodeArg', flag: '--server-node-arg <arg>', kind: 'repeat', description: 'extra node flag for the server, e.g. --cpu-prof (repeatable)' },
+  { key: 'pin', flag: '--no-pin', kind: 'negatable', description: 'do not pin the server and the generator to separate cores with taskset' },
+];
+
+/** Parses one flag value; throws a one-line Error on a bad value. */
+export function parseBenchValue(spec: BenchOptionSpec, text: string, previous?: unknown): unknown {
+  const name = spec.flag.split(' ')[0];
+  const number = (piece: string, integer: boolean): number => {
+    const ok = integer ? /^[0-9]+$/.test(piece) : /^[0-9]+(\.[0-9]+)?$/.test(piece);
+    const n = Number(piece);
+    if (!ok || !Number.isFinite(n)) throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number, got '${piece}'`);
+    if (spec.min !== undefined && n < spec.min) throw new Error(`${name} must be at least ${spec.min}, got ${piece}`);
+    return n;
+  };
+  switch (spec.kind) {
+    case 'int':
+      return number(text, true);
+    case 'seconds':
+      return number(text, false);
+    case 'int-list':
+      return text.split(',').map((piece) => number(piece.trim(), true));
+    case 'scenarios': {
+      const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const n of names) {
+        if (!(SCENARIO_NAMES as readonly string[]).includes(n)) throw new Error(`${name}: unknown scenario '${n}' (known: ${SCENARIO_NAMES.join(', ')})`);
+      }
+      if (names.length === 0) throw new Error(`${name} needs at least one scenario`);
+      return names;
+    }
+    case 'string':
+      if (text.trim() === '') throw new Error(`${name} must not be empty`);
+      if (spec.key === 'target') parseTarget(text);
+      return text;
+    case 'repeat':
+      return [...((previous as string[] | undefined) ?? []), text];
+    default:
+      return true;
+  }
+}
+
+/** `host:port` (IPv6 as `[::1]:port`). */
+export function parseTarget(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]+)$/.exec(text);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new Error(`--target must be host:port, got '${text}'`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+/** The flag table of docs/BENCHMARKS.md, generated here so the two cannot drift apart. */
+export function benchFlagTableMarkdown(defaults: BenchOptions = defaultBenchOptions()): string {
+  const rows = BENCH_OPTION_TABLE.map((spec) => {
+    const value = defaults[spec.key];
+    const shown =
+      spec.kind === 'boolean' || spec.kind === 'negatable'
+        ? ''
+        : value === undefined || (Array.isArray(value) && value.length === 0)
+          ? '–'
+          : Array.isArray(value)
+            ? value.join(',')
+            : String(value);
+    const cell = (text: string): string => text.replaceAll('|', '\\|');
+    return `| \`${cell(spec.flag)}\` | ${cell(shown)} | ${cell(spec.description)} |`;
+  });
+  return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

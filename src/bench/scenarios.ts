@@ -1,0 +1,547 @@
+// The scenarios: what each one connects, what it measures, and the rows of
+// the table it fills. Traffic scenarios open the same plan on both targets
+// (the chat server and the baseline relay) and alternate short measured
+// segments between them, so noise from a shared machine hits both alike;
+// a figure is the median over a target's segments. Idle and storm run on
+// one target after the other.
+
+import net from 'node:net';
+import type { Generator, Plan, SetupResult, TrafficRun } from './generator.js';
+import { Histogram, percentile } from './histogram.js';
+import type { SendMode } from './messages.js';
+import type { BenchOptions, ScenarioName } from './options.js';
+import type { Progress } from './progress.js';
+import { listenOverflows, machineBusySeconds, processCpuSeconds, processRssKiB, sleep, waitQuiet } from './system.js';
+import type { Metrics, RowSpec } from './table.js';
+
+export type TargetKind = 'ours' | 'baseline';
+
+export interface BenchTarget {
+  kind: TargetKind;
+  label: string;
+  host: string;
+  port: number;
+  /** Known when the bench started the process: CPU and RSS come from /proc. */
+  pid: number | undefined;
+}
+
+export interface RunContext {
+  gen: Generator;
+  options: BenchOptions;
+  progress: Progress;
+  /** The targets of this run, baseline first. */
+  targets: BenchTarget[];
+  /** Results so far, by `${scenario.id}:${kind}`. */
+  results: Map<string, Metrics>;
+  /** A fresh prefix for connection names, so no name is reused while a server still holds it. */
+  nextTag(): string;
+  /** Starts a fresh process for a target the bench started (idle memory); undefined when it cannot. */
+  restart(kind: TargetKind): Promise<BenchTarget | undefined>;
+}
+
+export interface ScenarioOutcome {
+  metrics: Partial<Record<TargetKind, Metrics>>;
+  errors: Partial<Record<TargetKind, string>>;
+  /** Per-target extra detail for --json (e.g. each measured segment). */
+  details: Partial<Record<TargetKind, unknown>>;
+}
+
+export interface Scenario {
+  id: string;
+  family: ScenarioName;
+  title: string;
+  params: Record<string, number | string>;
+  rows: RowSpec[];
+  run(ctx: RunContext): Promise<ScenarioOutcome>;
+}
+
+/** Logins in flight at once per worker during setup. */
+const SETUP_CONCURRENCY = 200;
+const SETUP_TIMEOUT_MS = 120_000;
+const DRAIN_TIMEOUT_MS = 5_000;
+/** Rate mode's cap on messages in flight; hitting it means the offered rate was not sustained. */
+const RATE_MODE_WINDOW = 1 << 15;
+/** Idle connections share rooms of this many, so join notices stay O(N). */
+const IDLE_ROOM_SIZE = 100;
+const HISTORY_SEED = 20;
+
+// ------------------------------------------------------------------ rows
+
+const lossRow: RowSpec = {
+  key: 'anomalies',
+  label: 'lost / dup / reordered',
+  unit: 'count',
+  goal: { kind: 'zero' },
+  show: (m) => `${m.lost ?? '–'} / ${m.duplicated ?? '–'} / ${m.reordered ?? '–'}${m.closed ? ` (${m.closed} dropped)` : ''}`,
+};
+const cpuRows: RowSpec[] = [
+  { key: 'serverRssMiB', label: 'server RSS (largest)', unit: 'mib' },
+  { key: 'serverCpu', label: 'server CPU (one core = 100 %)', unit: 'pct', noRatio: true },
+  { key: 'generatorCpu', label: 'generator CPU', unit: 'pct', noRatio: true },
+  { key: 'otherCpu', label: 'other processes CPU (noise)', unit: 'pct', noRatio: true },
+];
+
+function trafficRows(deliveryGoal?: number): RowSpec[] {
+  return [
+    { key: 'deliveries', label: 'delivered lines/s', unit: 'rate', ...(deliveryGoal !== undefined ? { goal: { kind: 'ratio-min' as const, value: deliveryGoal } } : {}) },
+    { key: 'messages', label: 'messages in/s', unit: 'rate' },
+    { key: 'p50', label: 'latency p50', unit: 'ms' },
+    { key: 'p99', label: 'latency p99', unit: 'ms' },
+    lossRow,
+    ...cpuRows,
+  ];
+}
+
+// ------------------------------------------------------------------ plans
+
+export function fanoutPlan(tag: string, receivers: number, senders: number, window: number, workers: number, track: number): Plan {
+  const every = Math.max(1, Math.ceil(receivers / track));
+  const conns: Plan['conns'] = [];
+  for (let i = 0; i < receivers; i++) conns.push({ name: `${tag}r${i}`, recvGroup: 0, tracked: i % every === 0, worker: i % workers });
+  for (let i = 0; i < senders; i++) conns.push({ name: `${tag}s${i}`, senderId: i, sendGroup: 0, sendPrefix: 'TEXT|', worker: 0 });
+  return { conns, groups: [{ id: 0, kind: 'TEXT', senderBase: 0, senderCount: senders, window }] };
+}
+
+export function privatePlan(tag: string, pairs: number, window: number, workers: number): Plan {
+  const conns: Plan['conns'] = [];
+  const groups: Plan['groups'] = [];
+  for (let i = 0; i < pairs; i++) {
+    const a = `${tag}a${i}`;
+    const b = `${tag}b${i}`;
+    const room = `${tag}p${i}`;
+    const worker = i % workers;
+    groups.push({ id: 2 * i, kind: 'PRIVATE', senderBase: 2 * i, senderCount: 1, window });
+    groups.push({ id: 2 * i + 1, kind: 'PRIVATE', senderBase: 2 * i + 1, senderCount: 1, window });
+    conns.push({ name: a, room, worker, senderId: 2 * i, sendGroup: 2 * i, sendPrefix: `PRIVATE|${b}|`, recvGroup: 2 * i + 1, tracked: true });
+    conns.push({ name: b, room, worker, senderId: 2 * i + 1, sendGroup: 2 * i + 1, sendPrefix: `PRIVATE|${a}|`, recvGroup: 2 * i, tracked: true });
+  }
+  return { conns, groups };
+}
+
+export function roomsPlan(tag: string, rooms: number, size: number, window: number, workers: number): Plan {
+  const conns: Plan['conns'] = [];
+  const groups: Plan['groups'] = [];
+  for (let r = 0; r < rooms; r++) {
+    const room = `${tag}room${r}`;
+    const worker = r % workers;
+    groups.push({ id: r, kind: 'TEXT', senderBase: r, senderCount: 1, window });
+    conns.push({ name: `${tag}s${r}`, room, worker, senderId: r, sendGroup: r, sendPrefix: 'TEXT|' });
+    for (let m = 1; m < size; m++) conns.push({ name: `${tag}m${r}x${m}`, room, worker, recvGroup: r, tracked: true });
+  }
+  return { conns, groups };
+}
+
+function idlePlan(tag: string, count: number, workers: number): Plan {
+  const conns: Plan['conns'] = [];
+  for (let i = 0; i < count; i++) conns.push({ name: `${tag}i${i}`, room: `${tag}idle${Math.floor(i / IDLE_ROOM_SIZE)}`, worker: i % workers });
+  return { conns, groups: [] };
+}
+
+function lobbyPlan(tag: string, count: number, workers: number): Plan {
+  const conns: Plan['conns'] = [];
+  for (let i = 0; i < count; i++) conns.push({ name: `${tag}l${i}`, worker: i % workers });
+  return { conns, groups: [] };
+}
+
+// ------------------------------------------------------------------ helpers
+
+function describeErrors(errors: Record<string, number>): string {
+  const list = Object.entries(errors).map(([code, n]) => `${code}×${n}`);
+  return list.length === 0 ? 'no error reported' : list.join(', ');
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function median(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  return finite.length === 0 ? NaN : percentile(finite, 50);
+}
+
+function formatRate(v: number): string {
+  return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0);
+}
+
+async function logIn(ctx: RunContext, target: BenchTarget, plan: Plan, what: string): Promise<{ run: TrafficRun; setup: SetupResult }> {
+  ctx.progress.step(`${what} · ${target.label} · logging in ${plan.conns.length} connections`);
+  const opened = await ctx.gen.setup(plan, target, { concurrency: SETUP_CONCURRENCY, timeoutMs: SETUP_TIMEOUT_MS, messageBytes: ctx.options.messageBytes });
+  if (opened.setup.failed > 0) {
+    await ctx.gen.close(opened.run);
+    throw new Error(`${opened.setup.failed} of ${plan.conns.length} logins failed (${describeErrors(opened.setup.errors)})`);
+  }
+  return opened;
+}
+
+/** One measured stretch of traffic on one target. */
+interface Segment {
+  seconds: number;
+  deliveries: number;
+  messages: number;
+  latency: Histogram;
+  serverSeconds: number | undefined;
+  generatorSeconds: number;
+  otherSeconds: number | undefined;
+  rssKiB: number | undefined;
+  drained: boolean;
+}
+
+async function segment(ctx: RunContext, target: BenchTarget, run: TrafficRun, mode: SendMode, ms: number, what: string): Promise<Segment> {
+  await run.start(mode);
+  await sleep(ctx.options.warmup * 1000);
+  const cpu0 = process.cpuUsage();
+  const server0 = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
+  const machine0 = machineBusySeconds();
+  const m0 = await run.mark(true);
+  const ticks = Math.max(1, Math.round(ms / 250));
+  for (let i = 1; i < ticks; i++) {
+    await sleep(ms / ticks);
+    const m = await run.mark(true);
+    ctx.progress.status(`${what} · ${target.label} · ${formatRate((m.delivered - m0.delivered) / ((m.atNs - m0.atNs) / 1e9))} lines/s`);
+  }
+  await sleep(ms / ticks);
+  const m1 = await run.mark(false);
+  const cpu = process.cpuUsage(cpu0);
+  const server1 = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
+  const machine1 = machineBusySeconds();
+  const rssKiB = target.pid === undefined ? undefined : processRssKiB(target.pid);
+  await run.stop();
+  const drained = await run.drain(DRAIN_TIMEOUT_MS);
+  await waitQuiet(target.pid, 2000);
+  const seconds = (m1.atNs - m0.atNs) / 1e9;
+  const generatorSeconds = (cpu.user + cpu.system) / 1e6;
+  const serverSeconds = server0 !== undefined && server1 !== undefined ? server1 - server0 : undefined;
+  return {
+    seconds,
+    deliveries: (m1.delivered - m0.delivered) / seconds,
+    messages: (m1.sent - m0.sent) / seconds,
+    latency: m1.latency ?? new Histogram(),
+    serverSeconds,
+    generatorSeconds,
+    // Everyone else on the machine meanwhile: a shared machine's noise.
+    otherSeconds:
+      machine0 !== undefined && machine1 !== undefined && serverSeconds !== undefined
+        ? Math.max(0, machine1 - machine0 - serverSeconds - generatorSeconds)
+        : undefined,
+    rssKiB,
+    drained,
+  };
+}
+
+/**
+ * Opens `makePlan` on each target, then alternates measured segments between
+ * them (A B, B A, A B, …), then reports loss and closes.
+ */
+async function compareTraffic(
+  ctx: RunContext,
+  what: string,
+  kinds: readonly TargetKind[],
+  makePlan: (tag: string) => Plan,
+  mode: SendMode,
+  rounds = ctx.options.rounds,
+): Promise<ScenarioOutcome> {
+  const outcome: ScenarioOutcome = { metrics: {}, errors: {}, details: {} };
+  const open: Array<{ target: BenchTarget; run: TrafficRun; segments: Segment[] }> = [];
+  try {
+    for (const target of ctx.targets.filter((t) => kinds.includes(t.kind))) {
+      try {
+        const { run } = await logIn(ctx, target, makePlan(ctx.nextTag()), what);
+        open.push({ target, run, segments: [] });
+      } catch (err) {
+        outcome.errors[target.kind] = message(err);
+        ctx.progress.step(`${what} · ${target.label} · FAILED: ${message(err)}`);
+      }
+    }
+    for (const o of open) await waitQuiet(o.target.pid);
+    const ms = (ctx.options.duration * 1000) / rounds;
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? open : [...open].reverse();
+      for (const o of order) {
+        ctx.progress.step(`${what} · ${o.target.label} · measuring ${(ms / 1000).toFixed(2)} s (${r + 1}/${rounds})`);
+        o.segments.push(await segment(ctx, o.target, o.run, mode, ms, what));
+      }
+    }
+    for (const o of open) {
+      const report = await o.run.report();
+      const segs = o.segments;
+      const total = (f: (s: Segment) => number | undefined): number | null => {
+        const values = segs.map(f);
+        return values.some((v) => v === undefined) ? null : values.reduce((n: number, v) => n + v!, 0);
+      };
+      const seconds = total((s) => s.seconds)!;
+      const pct = (v: number | null): number | null => (v === null ? null : (v / seconds) * 100);
+      const ms = (us: number): number | null => (Number.isFinite(us) ? us / 1000 : null);
+      const lost = report.loss.lost + report.countLost;
+      const duplicated = report.loss.duplicated + report.countSurplus;
+      const reordered = report.loss.reordered;
+      outcome.metrics[o.target.kind] = {
+        deliveries: median(segs.map((s) => s.deliveries)),
+        messages: median(segs.map((s) => s.messages)),
+        delivered: report.delivered,
+        sent: report.sent,
+        p50: ms(median(segs.map((s) => s.latency.percentile(50)))),
+        p90: ms(median(segs.map((s) => s.latency.percentile(90)))),
+        p99: ms(median(segs.map((s) => s.latency.percentile(99)))),
+        max: ms(Math.max(...segs.map((s) => (s.latency.total > 0 ? s.latency.max : NaN)))),
+        latencySamples: segs.reduce((n, s) => n + s.latency.total, 0),
+        lost,
+        duplicated,
+        reordered,
+        foreign: report.loss.foreign,
+        closed: report.closed,
+        errorLines: Object.values(report.errors).reduce((n, v) => n + v, 0),
+        windowStalls: report.windowStalls,
+        anomalies: lost + duplicated + reordered + report.closed,
+        drained: segs.every((s) => s.drained) ? 1 : 0,
+        serverCpu: pct(total((s) => s.serverSeconds)),
+        generatorCpu: pct(total((s) => s.generatorSeconds)),
+        otherCpu: pct(total((s) => s.otherSeconds)),
+        serverRssMiB: segs.some((s) => s.rssKiB === undefined) ? null : Math.max(...segs.map((s) => s.rssKiB!)) / 1024,
+      };
+      outcome.details[o.target.kind] = {
+        errors: report.errors,
+        segments: segs.map((s) => ({
+          seconds: s.seconds,
+          deliveries: s.deliveries,
+          messages: s.messages,
+          p50Ms: ms(s.latency.percentile(50)),
+          p99Ms: ms(s.latency.percentile(99)),
+          serverCpu: s.serverSeconds === undefined ? null : (s.serverSeconds / s.seconds) * 100,
+          otherCpu: s.otherSeconds === undefined ? null : (s.otherSeconds / s.seconds) * 100,
+        })),
+      };
+    }
+  } finally {
+    for (const o of open) await ctx.gen.close(o.run).catch(() => undefined);
+    for (const o of open) await waitQuiet(o.target.pid);
+  }
+  return outcome;
+}
+
+/** Runs `fn` on each target in turn, catching each target's failure. */
+async function eachTarget(ctx: RunContext, fn: (target: BenchTarget) => Promise<Metrics>): Promise<ScenarioOutcome> {
+  const outcome: ScenarioOutcome = { metrics: {}, errors: {}, details: {} };
+  for (const target of ctx.targets) {
+    try {
+      outcome.metrics[target.kind] = await fn(target);
+    } catch (err) {
+      outcome.errors[target.kind] = message(err);
+      ctx.progress.step(`${target.label} · FAILED: ${message(err)}`);
+      await ctx.gen.closeAll();
+    }
+  }
+  return outcome;
+}
+
+/**
+ * The saturation rate (messages/s) with `receivers` in the room: the
+ * baseline's (ours without a baseline), from its fanout run when there was
+ * one, else from a short probe now.
+ */
+async function saturation(ctx: RunContext, receivers: number): Promise<number> {
+  const kind: TargetKind = ctx.targets.some((t) => t.kind === 'baseline') ? 'baseline' : 'ours';
+  for (const key of [`fanout-${receivers}:${kind}`, `saturation-${receivers}:${kind}`]) {
+    const known = ctx.results.get(key)?.messages;
+    if (known !== undefined && known !== null && known > 0) return known;
+  }
+  const { options } = ctx;
+  const probe = await compareTraffic(
+    ctx,
+    `saturation probe (${receivers} receivers)`,
+    [kind],
+    (tag) => fanoutPlan(tag, receivers, options.senders, options.window * options.senders, options.workers, options.track),
+    { kind: 'window' },
+  );
+  const figures = probe.metrics[kind];
+  if (figures === undefined) throw new Error(`saturation probe failed: ${probe.errors[kind] ?? 'no figures'}`);
+  ctx.results.set(`saturation-${receivers}:${kind}`, figures);
+  return figures.messages ?? 0;
+}
+
+async function seedHistory(target: BenchTarget, name: string, count: number): Promise<void> {
+  const socket = net.connect({ host: target.host, port: target.port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  let lines = `LOGIN|${name}\n`;
+  for (let i = 1; i <= count; i++) lines += `TEXT|history seed ${i}\n`;
+  socket.write(lines);
+  await sleep(300);
+  socket.destroy();
+}
+
+// ------------------------------------------------------------------ scenarios
+
+export function planScenarios(options: BenchOptions, maxConnections: number): Scenario[] {
+  const list: Scenario[] = [];
+  const want = new Set(options.scenario);
+  const cap = (n: number): number => Math.min(n, maxConnections);
+  const both: TargetKind[] = ['baseline', 'ours'];
+
+  if (want.has('fanout')) {
+    for (const size of options.fanout) {
+      const receivers = cap(size);
+      const title = `fanout N=${receivers}`;
+      list.push({
+        id: `fanout-${receivers}`,
+        family: 'fanout',
+        title,
+        params: { receivers, senders: options.senders, windowPerSender: options.window },
+        rows: trafficRows(0.8),
+        run: (ctx) =>
+          compareTraffic(ctx, title, both, (tag) => fanoutPlan(tag, receivers, options.senders, options.window * options.senders, options.workers, options.track), {
+            kind: 'window',
+          }),
+      });
+    }
+  }
+
+  if (want.has('steady')) {
+    const receivers = cap(options.steadyReceivers);
+    list.push({
+      id: 'steady',
+      family: 'steady',
+      title: `steady N=${receivers}`,
+      params: { receivers, senders: options.senders },
+      rows: [
+        { key: 'offered', label: 'offered messages/s', unit: 'rate', noRatio: true },
+        { key: 'deliveries', label: 'delivered lines/s', unit: 'rate' },
+        { key: 'p50', label: 'latency p50', unit: 'ms' },
+        { key: 'p90', label: 'latency p90', unit: 'ms' },
+        { key: 'p99', label: 'latency p99', unit: 'ms', goal: { kind: 'ratio-max', value: 2 } },
+        { key: 'max', label: 'latency max', unit: 'ms' },
+        lossRow,
+        ...cpuRows,
+      ],
+      run: async (ctx) => {
+        const rate = Math.max(1, Math.round(options.steadyRate ?? (await saturation(ctx, receivers)) / 2));
+        const outcome = await compareTraffic(
+          ctx,
+          `steady ${formatRate(rate)} msgs/s`,
+          both,
+          (tag) => fanoutPlan(tag, receivers, options.senders, RATE_MODE_WINDOW, options.workers, options.track),
+          { kind: 'rate', perSecond: rate },
+        );
+        for (const m of Object.values(outcome.metrics)) m.offered = rate;
+        return outcome;
+      },
+    });
+  }
+
+  if (want.has('idle')) {
+    for (const size of options.idle) {
+      const count = cap(size);
+      const title = `idle N=${count}`;
+      list.push({
+        id: `idle-${count}`,
+        family: 'idle',
+        title,
+        params: { connections: count, roomSize: IDLE_ROOM_SIZE },
+        rows: [
+          { key: 'rssPerConnKiB', label: 'server RSS per connection', unit: 'kib', ...(count >= 10_000 ? { goal: { kind: 'max' as const, value: 8, unit: 'kib' as const } } : {}) },
+          { key: 'rssBeforeMiB', label: 'server RSS, fresh process', unit: 'mib' },
+          { key: 'rssAfterMiB', label: 'server RSS with all logged in', unit: 'mib' },
+          { key: 'loginRate', label: 'logins/s while setting up', unit: 'rate' },
+        ],
+        run: (ctx) =>
+          eachTarget(ctx, async (original) => {
+            // A fresh process, so earlier scenarios' heap does not hide (or inflate) the growth.
+            const target = (await ctx.restart(original.kind)) ?? original;
+            await waitQuiet(target.pid);
+            await sleep(300);
+            const before = target.pid === undefined ? undefined : processRssKiB(target.pid);
+            const started = Date.now();
+            const { run } = await logIn(ctx, target, idlePlan(ctx.nextTag(), count, options.workers), title);
+            const loginSeconds = (Date.now() - started) / 1000;
+            await waitQuiet(target.pid);
+            await sleep(500);
+            const after = target.pid === undefined ? undefined : processRssKiB(target.pid);
+            ctx.progress.step(`${title} · ${target.label} · closing`);
+            await ctx.gen.close(run);
+            await waitQuiet(target.pid);
+            return {
+              rssBeforeMiB: before !== undefined ? before / 1024 : null,
+              rssAfterMiB: after !== undefined ? after / 1024 : null,
+              rssPerConnKiB: before !== undefined && after !== undefined ? (after - before) / count : null,
+              loginRate: count / loginSeconds,
+            };
+          }),
+      });
+    }
+  }
+
+  if (want.has('storm')) {
+    const count = cap(options.storm);
+    const title = `storm N=${count}`;
+    list.push({
+      id: 'storm',
+      family: 'storm',
+      title,
+      params: { logins: count, historySeed: HISTORY_SEED },
+      rows: [
+        { key: 'allDoneMs', label: 'all logged in (SUCCESS, history, join)', unit: 'ms', goal: { kind: 'max', value: 500, unit: 'ms' } },
+        { key: 'allSuccessMs', label: 'all have SUCCESS', unit: 'ms' },
+        { key: 'loginP50', label: 'one login p50', unit: 'ms' },
+        { key: 'loginP99', label: 'one login p99', unit: 'ms' },
+        { key: 'historyPerLogin', label: 'history lines per login', unit: 'count', noRatio: true },
+        { key: 'listenOverflows', label: 'listen-queue overflows (kernel)', unit: 'count', noRatio: true },
+      ],
+      run: (ctx) =>
+        eachTarget(ctx, async (target) => {
+          const tag = ctx.nextTag();
+          await seedHistory(target, `${tag}seed`, HISTORY_SEED);
+          await waitQuiet(target.pid);
+          ctx.progress.step(`${title} · ${target.label} · ${count} logins at once`);
+          const overflows0 = listenOverflows();
+          const startAtNs = Number(process.hrtime.bigint()) + 50e6;
+          const { run, setup } = await ctx.gen.setup(lobbyPlan(tag, count, options.workers), target, {
+            concurrency: Infinity,
+            startAtNs,
+            timeoutMs: 30_000,
+            messageBytes: 0,
+          });
+          const overflows1 = listenOverflows();
+          await ctx.gen.close(run);
+          await waitQuiet(target.pid);
+          if (setup.failed > 0) throw new Error(`${setup.failed} of ${count} logins failed (${describeErrors(setup.errors)})`);
+          const times = setup.loginMs.filter((t) => Number.isFinite(t));
+          return {
+            allDoneMs: setup.allDoneMs,
+            allSuccessMs: setup.allSuccessMs,
+            loginP50: percentile(times, 50),
+            loginP99: percentile(times, 99),
+            historyPerLogin: setup.historyLines / count,
+            listenOverflows: overflows0 !== undefined && overflows1 !== undefined ? overflows1 - overflows0 : null,
+          };
+        }),
+    });
+  }
+
+  if (want.has('private')) {
+    const pairs = Math.floor(cap(options.pairs * 2) / 2);
+    const title = `private ${pairs} pairs`;
+    list.push({
+      id: 'private',
+      family: 'private',
+      title,
+      params: { pairs, windowPerSender: options.smallWindow },
+      rows: trafficRows(),
+      run: (ctx) => compareTraffic(ctx, title, both, (tag) => privatePlan(tag, pairs, options.smallWindow, options.workers), { kind: 'window' }),
+    });
+  }
+
+  if (want.has('rooms')) {
+    const rooms = Math.max(1, Math.floor(cap(options.rooms * options.roomSize) / options.roomSize));
+    const title = `rooms ${rooms}×${options.roomSize}`;
+    list.push({
+      id: 'rooms',
+      family: 'rooms',
+      title,
+      params: { rooms, roomSize: options.roomSize, windowPerSender: options.smallWindow },
+      rows: trafficRows(),
+      run: (ctx) => compareTraffic(ctx, title, both, (tag) => roomsPlan(tag, rooms, options.roomSize, options.smallWindow, options.workers), { kind: 'window' }),
+    });
+  }
+  return list;
+}

@@ -1,0 +1,131 @@
+// The results table: one row per figure, ours beside the baseline's, their
+// ratio and the issue's target for that figure. Plain text for a terminal,
+// Markdown for docs/BENCHMARKS.md. Pure: no I/O.
+
+export type Unit = 'rate' | 'ms' | 'kib' | 'mib' | 'pct' | 'count' | 'seconds';
+
+export type Goal =
+  | { kind: 'ratio-min'; value: number }
+  | { kind: 'ratio-max'; value: number }
+  | { kind: 'max'; value: number; unit: Unit }
+  | { kind: 'zero' };
+
+export type Metrics = Record<string, number | null | undefined>;
+
+export interface RowSpec {
+  key: string;
+  label: string;
+  unit: Unit;
+  goal?: Goal;
+  /** Text shown instead of the number (e.g. `0 / 0 / 0` for loss, dup, reorder). */
+  show?: (m: Metrics) => string;
+  /** No ratio for this row (counts, composite figures). */
+  noRatio?: boolean;
+}
+
+export interface TableRow {
+  scenario: string;
+  label: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+}
+
+export function formatValue(value: number | null | undefined, unit: Unit): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  switch (unit) {
+    case 'rate':
+      if (Math.abs(value) >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
+      if (Math.abs(value) >= 1e3) return `${(value / 1e3).toFixed(1)} k`;
+      return value.toFixed(0);
+    case 'ms':
+      return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ms`;
+    case 'seconds':
+      return `${value.toFixed(value < 10 ? 2 : 1)} s`;
+    case 'kib':
+      return `${value.toFixed(value < 100 ? 2 : 0)} KiB`;
+    case 'mib':
+      return `${value.toFixed(1)} MiB`;
+    case 'pct':
+      return `${value.toFixed(0)} %`;
+    case 'count':
+      return value.toFixed(0);
+  }
+}
+
+export function formatRatio(ours: number | null | undefined, baseline: number | null | undefined): string {
+  if (ours === null || ours === undefined || baseline === null || baseline === undefined) return '–';
+  if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return '–';
+  return `${(ours / baseline).toFixed(2)}×`;
+}
+
+/** The goal as text with ✓ or ✗ for our figure; '' when the row has none. */
+export function judgeGoal(goal: Goal | undefined, ours: number | null | undefined, baseline: number | null | undefined): string {
+  if (goal === undefined) return '';
+  const known = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  switch (goal.kind) {
+    case 'zero':
+      return known(ours) ? `0 ${ours === 0 ? '✓' : '✗'}` : '0';
+    case 'max':
+      return `≤ ${formatValue(goal.value, goal.unit)}${known(ours) ? ` ${ours <= goal.value ? '✓' : '✗'}` : ''}`;
+    case 'ratio-min':
+    case 'ratio-max': {
+      const sign = goal.kind === 'ratio-min' ? '≥' : '≤';
+      const text = `${sign} ${goal.value.toFixed(2)}×`;
+      if (!known(ours) || !known(baseline) || baseline === 0) return text;
+      const ratio = ours / baseline;
+      const met = goal.kind === 'ratio-min' ? ratio >= goal.value : ratio <= goal.value;
+      return `${text} ${met ? '✓' : '✗'}`;
+    }
+  }
+}
+
+export function buildRows(scenario: string, specs: readonly RowSpec[], ours: Metrics | undefined, baseline: Metrics | undefined): TableRow[] {
+  return specs.map((spec, i) => {
+    const o = ours?.[spec.key];
+    const b = baseline?.[spec.key];
+    const show = (m: Metrics | undefined, v: number | null | undefined): string =>
+      m === undefined ? '–' : spec.show !== undefined ? spec.show(m) : formatValue(v, spec.unit);
+    return {
+      scenario: i === 0 ? scenario : '',
+      label: spec.label,
+      ours: show(ours, o),
+      baseline: show(baseline, b),
+      ratio: spec.noRatio || spec.show !== undefined ? '' : formatRatio(o, b),
+      goal: judgeGoal(spec.goal, o, b),
+    };
+  });
+}
+
+const HEADERS: TableRow = { scenario: 'scenario', label: 'figure', ours: 'ours', baseline: 'baseline', ratio: 'ours/base', goal: 'target' };
+const COLUMNS: Array<keyof TableRow> = ['scenario', 'label', 'ours', 'baseline', 'ratio', 'goal'];
+const RIGHT = new Set<keyof TableRow>(['ours', 'baseline', 'ratio']);
+
+/** Display width: one column per code point (the table holds no wide characters). */
+function width(text: string): number {
+  return [...text].length;
+}
+
+function pad(text: string, size: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, size - width(text)));
+  return right ? fill + text : text + fill;
+}
+
+export function formatTable(rows: readonly TableRow[], style: 'text' | 'markdown' = 'text'): string {
+  const all = [HEADERS, ...rows];
+  const widths = COLUMNS.map((c) => Math.max(...all.map((r) => width(r[c]))));
+  if (style === 'markdown') {
+    const line = (r: TableRow): string => `| ${COLUMNS.map((c, i) => pad(r[c], widths[i]!, RIGHT.has(c))).join(' | ')} |`;
+    const rule = `|${COLUMNS.map((c, i) => (RIGHT.has(c) ? `${'-'.repeat(widths[i]! + 1)}:` : `${'-'.repeat(widths[i]! + 2)}`)).join('|')}|`;
+    return [line(HEADERS), rule, ...rows.map(line)].join('\n') + '\n';
+  }
+  const line = (r: TableRow): string => COLUMNS.map((c, i) => pad(r[c], widths[i]!, RIGHT.has(c))).join('  ').trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
+  const out: string[] = [line(HEADERS), rule];
+  rows.forEach((r, i) => {
+    if (i > 0 && r.scenario !== '') out.push('');
+    out.push(line(r));
+  });
+  return out.join('\n') + '\n';
+}
