@@ -38,6 +38,12 @@ export interface ServerDeps {
 /** Legacy framing: a frame without LF ends after this much quiet. */
 export const LEGACY_QUIET_MS = 250;
 const LEGACY_PREFIXES = ['1|', '2|', '3|'];
+/** Output waits while connections arrive closer together than this… */
+const ACCEPT_QUIET_MS = 1;
+/** …but never longer than this. */
+const MAX_FLUSH_DEFER_MS = 50;
+/** The kernel caps this at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
 /** How long close() waits for clients to take their last lines. */
 const CLOSE_GRACE_MS = 1500;
 const LOGIN_FAILURE_WINDOW_MS = 60_000;
@@ -102,6 +108,8 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   private readonly perAddress = new Map<string, number>();
   private readonly dirty: Session[] = [];
   private flushScheduled = false;
+  private lastAcceptAt = -Infinity;
+  private deferredSince: number | undefined;
   /** The last asynchronous commit-then-write; later turns write after it. */
   private writeChain: Promise<void> | undefined;
   private nextId = 1;
@@ -178,7 +186,9 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host, () => {
+      // A deep accept queue: a burst of logins must not lose handshakes (and cost
+      // each client a SYN retry) before the event loop gets to accept them.
+      this.server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         this.log.info('listening', {
           host: this.host,
@@ -206,6 +216,22 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
    * commit is done.
    */
   private readonly flushTurn = (): void => {
+    // libuv accepts one connection per loop turn. While connections keep
+    // arriving, turns stay short and output waits (briefly): a login storm
+    // then costs one write per member for many joins instead of one per join.
+    const now = performance.now();
+    if (now - this.lastAcceptAt < ACCEPT_QUIET_MS) {
+      this.deferredSince ??= now;
+      if (now - this.deferredSince < MAX_FLUSH_DEFER_MS) {
+        setImmediate(this.flushTurn);
+        return;
+      }
+    }
+    this.deferredSince = undefined;
+    this.flushNow();
+  };
+
+  private flushNow(): void {
     this.flushScheduled = false;
     const dirty = this.dirty.splice(0);
     let commit: void | Promise<void> = undefined;
@@ -229,13 +255,14 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
       if (this.writeChain === chain) this.writeChain = undefined;
     });
     this.writeChain = chain;
-  };
+  }
 
   private logStoreFailure(err: unknown): void {
     this.log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err) });
   }
 
   private accept(socket: net.Socket): void {
+    this.lastAcceptAt = performance.now();
     const address = socket.remoteAddress ?? 'unknown';
     socket.on('error', (err) => {
       this.log.debug('socket-error', { address, error: err.message });
@@ -358,7 +385,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     const open = [...this.sessions];
     const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
     for (const session of open) session.end('shutdown');
-    this.flushTurn();
+    this.flushNow();
     await this.writeChain;
     const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
     await Promise.race([closed, grace]);
