@@ -1,5 +1,14 @@
 import { sortNames, sortRooms, type RoomCount } from './directory/directory.js';
+import type { RoomBatch } from './room-batch.js';
 import type { Session } from './session.js';
+
+/** Membership changes close the room's batch: newcomers must not get earlier lines, leavers later ones. */
+function closeBatch(room: Room): void {
+  if (room.batch !== undefined) {
+    room.batch.closed = true;
+    room.batch = undefined;
+  }
+}
 
 // Who is online and where: names (by comparison key) and rooms as sets of
 // sessions. A room exists while it has members.
@@ -9,6 +18,8 @@ export interface Room {
   /** The spelling of whoever opened the room. */
   readonly name: string;
   readonly members: Set<Session>;
+  /** This turn's shared broadcast lines (see RoomBatch). */
+  batch: RoomBatch | undefined;
 }
 
 export const LOBBY = 'lobby';
@@ -48,9 +59,10 @@ export class Presence {
   enter(session: Session, key: string, name: string): Room {
     let room = this.rooms.get(key);
     if (room === undefined) {
-      room = { key, name, members: new Set() };
+      room = { key, name, members: new Set(), batch: undefined };
       this.rooms.set(key, room);
     }
+    closeBatch(room);
     room.members.add(session);
     session.room = room;
     return room;
@@ -61,6 +73,7 @@ export class Presence {
     const room = session.room;
     if (room === undefined) return undefined;
     session.room = undefined;
+    closeBatch(room);
     room.members.delete(session);
     const emptied = room.members.size === 0;
     if (emptied) this.rooms.delete(room.key);

@@ -1,5 +1,6 @@
 import type { Bus, BusEvent } from './bus/bus.js';
 import type { Presence, Room } from './presence.js';
+import { RoomBatch } from './room-batch.js';
 import type { Session } from './session.js';
 
 /**
@@ -16,14 +17,14 @@ export class Relay {
   }
 
   toRoom(room: Room, line: string): void {
-    deliver(room.members, Buffer.from(line));
+    broadcast(room, Buffer.from(line));
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
   }
 
   /** To a room by key, whether or not it has members on this node. */
   toRoomKey(roomKey: string, line: string): void {
     const room = this.presence.room(roomKey);
-    if (room !== undefined) deliver(room.members, Buffer.from(line));
+    if (room !== undefined) broadcast(room, Buffer.from(line));
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line });
   }
 
@@ -60,7 +61,7 @@ export class Relay {
     switch (event.kind) {
       case 'room': {
         const room = this.presence.room(event.roomKey);
-        if (room !== undefined) deliver(room.members, Buffer.from(event.line));
+        if (room !== undefined) broadcast(room, Buffer.from(event.line));
         break;
       }
       case 'user':
@@ -71,6 +72,17 @@ export class Relay {
         break;
     }
   }
+}
+
+/** Appends the line to the room's open batch, opening one (held by every member) when needed. */
+function broadcast(room: Room, line: Buffer): void {
+  let batch = room.batch;
+  if (batch === undefined || batch.closed) {
+    batch = new RoomBatch();
+    room.batch = batch;
+    for (const session of room.members) session.sendBatch(batch);
+  }
+  batch.append(line);
 }
 
 function deliver(sessions: Iterable<Session>, data: Buffer): void {

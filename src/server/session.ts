@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { LineDecoder, encodeError, type ErrorCode, type LineEvent } from '../protocol/index.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Room } from './presence.js';
+import { RoomBatch } from './room-batch.js';
 
 /** One turn's output of a session: the bytes, and whether to end after them. */
 export interface SealedOutput {
@@ -72,9 +73,12 @@ export class Session {
   /** Start and latest refusal of the current run of rate-limit refusals. */
   private floodStart = 0;
   private floodLast = -Infinity;
-  /** This turn's output, written as one Buffer by flush(). */
-  private pending: Buffer[] = [];
+  /** This turn's output, written as one Buffer by flush(): own lines and shared room batches. */
+  private pending: Array<Buffer | RoomBatch> = [];
+  /** Bytes of own lines in `pending` (room batches are counted when joined). */
   private pendingBytes = 0;
+  /** The room batch at the end of `pending`, still open to more lines. */
+  private openBatch: RoomBatch | undefined;
   private endAfterFlush = false;
 
   constructor(
@@ -130,7 +134,12 @@ export class Session {
   send(data: string | Buffer): void {
     if (!this.open) return;
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.pendingBytes === 0) this.output.markDirty(this);
+    if (this.pending.length === 0) this.output.markDirty(this);
+    // A line of its own after a room batch: the batch must not grow past it.
+    if (this.openBatch !== undefined) {
+      this.openBatch.closed = true;
+      this.openBatch = undefined;
+    }
     this.pending.push(buffer);
     this.pendingBytes += buffer.length;
     // What earlier turns left unread is the measure of a slow reader; one turn's own
@@ -138,6 +147,15 @@ export class Session {
     if (this.socket.writableLength > this.limits.outputCapBytes || this.pendingBytes > TURN_OUTPUT_FACTOR * this.limits.outputCapBytes) {
       this.drop('slow-consumer');
     }
+  }
+
+  /** Adds a room's shared batch for this turn; the room appends its lines to it. */
+  sendBatch(batch: RoomBatch): void {
+    if (!this.open || this.openBatch === batch) return;
+    if (this.pending.length === 0) this.output.markDirty(this);
+    this.pending.push(batch);
+    this.openBatch = batch;
+    if (this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
   }
 
   sendError(code: ErrorCode, text: string): void {
@@ -152,18 +170,29 @@ export class Session {
 
   /** Takes this turn's output, to be written once the store has committed. */
   seal(): SealedOutput | undefined {
-    if (this.pendingBytes === 0 && !this.endAfterFlush) return undefined;
-    const data =
-      this.pendingBytes === 0
-        ? undefined
-        : this.pending.length === 1
-          ? this.pending[0]!
-          : Buffer.concat(this.pending, this.pendingBytes);
-    const output = { data, end: this.endAfterFlush };
+    if (this.pending.length === 0 && !this.endAfterFlush) return undefined;
+    const output = { data: this.joinPending(), end: this.endAfterFlush };
     this.pending = [];
     this.pendingBytes = 0;
+    this.openBatch = undefined;
     this.endAfterFlush = false;
     return output;
+  }
+
+  private joinPending(): Buffer | undefined {
+    const pending = this.pending;
+    if (pending.length === 0) return undefined;
+    if (pending.length === 1) {
+      const only = pending[0]!;
+      return only instanceof RoomBatch ? only.buffer() : only;
+    }
+    let bytes = 0;
+    const buffers = pending.map((item) => {
+      const buffer = item instanceof RoomBatch ? item.buffer() : item;
+      bytes += buffer.length;
+      return buffer;
+    });
+    return Buffer.concat(buffers, bytes);
   }
 
   write(output: SealedOutput): void {
@@ -186,7 +215,7 @@ export class Session {
     if (!this.open) return;
     this.closeReason = reason;
     this.endAfterFlush = true;
-    if (this.pendingBytes === 0) this.output.markDirty(this);
+    if (this.pending.length === 0) this.output.markDirty(this);
     this.setState('closing');
   }
 
@@ -196,6 +225,7 @@ export class Session {
     this.closeReason ??= reason;
     this.pending = [];
     this.pendingBytes = 0;
+    this.openBatch = undefined;
     this.endAfterFlush = false;
     this.socket.destroy();
     this.setState('closing');

@@ -499,8 +499,8 @@ describe('TEXT', () => {
     const h = makeHarness();
     const alice = await h.guest('alice');
     const bob = await h.guest('bob');
-    const aliceSend = vi.spyOn(alice.session, 'send');
-    const bobSend = vi.spyOn(bob.session, 'send');
+    const aliceBatch = vi.spyOn(alice.session, 'sendBatch');
+    const bobBatch = vi.spyOn(bob.session, 'sendBatch');
     const aliceWrite = vi.spyOn(alice.socket, 'write');
     const bobWrite = vi.spyOn(bob.socket, 'write');
     await alice.send('TEXT|shared');
@@ -510,9 +510,24 @@ describe('TEXT', () => {
     expect(toAlice).toHaveLength(1);
     expect(toBob).toHaveLength(1);
     expect(toBob[0]).toBe(toAlice[0]);
-    // And the relay handed that one Buffer to both sessions.
-    expect(aliceSend.mock.calls.map((c) => c[0])).toEqual([toAlice[0]]);
-    expect(bobSend.mock.calls[0]![0]).toBe(aliceSend.mock.calls[0]![0]);
+    // The relay handed one shared room batch to both sessions, once each.
+    expect(aliceBatch).toHaveBeenCalledTimes(1);
+    expect(bobBatch).toHaveBeenCalledTimes(1);
+    expect(bobBatch.mock.calls[0]![0]).toBe(aliceBatch.mock.calls[0]![0]);
+  });
+
+  it('keeps each member\'s order when own lines and room lines mix in one turn', async () => {
+    const h = makeHarness();
+    const alice = await h.guest('alice');
+    const bob = await h.guest('bob');
+    alice.take();
+    // One turn: a room line, a reply to bob alone, another room line.
+    handleEvent(h.ctx, alice.session, { kind: 'line', text: 'TEXT|one' });
+    handleEvent(h.ctx, bob.session, { kind: 'line', text: 'PING|x' });
+    handleEvent(h.ctx, alice.session, { kind: 'line', text: 'TEXT|two' });
+    await h.settle();
+    expect(bob.take()).toEqual(['TEXT|alice|one', 'PONG|x', 'TEXT|alice|two']);
+    expect(alice.take()).toEqual(['TEXT|alice|one', 'TEXT|alice|two']);
   });
 
   it('is stored and counted', async () => {
