@@ -2,7 +2,7 @@ import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../prot
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
-import type { FrameOf } from './types.js';
+import { whenReady, type FrameOf } from './types.js';
 
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
@@ -19,8 +19,8 @@ export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING
   session.send(encodePong(frame.token));
 }
 
-export async function stats(ctx: ServerContext, session: Session): Promise<void> {
-  const cluster = ctx.directory.available ? await ctx.directory.stats() : [];
+export function stats(ctx: ServerContext, session: Session): void | Promise<void> {
+  return whenReady(ctx.directory.available ? ctx.directory.stats() : [], (cluster) =>
   session.send(
     encodeStats([
       ['connections', ctx.sessions.size],
@@ -32,7 +32,7 @@ export async function stats(ctx: ServerContext, session: Session): Promise<void>
       ['rss_kib', Math.round(process.memoryUsage.rss() / 1024)],
       ...cluster,
     ]),
-  );
+  ));
 }
 
 const HELP_LINES = [

@@ -12,7 +12,7 @@ import {
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
-import type { FrameOf } from './types.js';
+import { whenReady, type FrameOf } from './types.js';
 
 function takeMessageToken(session: Session): void {
   if (!session.messageBucket.take()) throw new ChatError('RATE_LIMITED', 'slow down: too many messages');
@@ -47,7 +47,7 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   ctx.stats.messagesRelayed++;
 }
 
-export async function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>): Promise<void> {
+export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>): void | Promise<void> {
   requireDirectory(ctx);
   takeMessageToken(session);
   const target = checkName(frame.to);
@@ -56,17 +56,26 @@ export async function privateMessage(ctx: ServerContext, session: Session, frame
   const from = session.name!;
   const record = { time: ctx.clock(), from, fromKey: session.key!, message };
 
-  const online = await ctx.directory.locate(target.key);
-  if (online !== undefined) {
+  return whenReady(ctx.directory.locate(target.key), (online) => {
+    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, record);
     ctx.store.appendPrivate({ ...record, to: online.name, toKey: target.key, delivered: true });
     ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
     session.send(encodeSent(online.name, message));
     ctx.stats.messagesRelayed++;
-    return;
-  }
-  // Offline: registered users get it at their next login; guests are gone.
-  const account = await ctx.store.getAccount(target.key);
-  if (account === undefined) throw new ChatError('NO_SUCH_USER', `${target.name} is not online`);
+  });
+}
+
+/** Offline: registered users get it at their next login; guests are gone. */
+async function storeForLater(
+  ctx: ServerContext,
+  session: Session,
+  key: string,
+  name: string,
+  record: { time: number; from: string; fromKey: string; message: string },
+): Promise<void> {
+  const message = record.message;
+  const account = await ctx.store.getAccount(key);
+  if (account === undefined) throw new ChatError('NO_SUCH_USER', `${name} is not online`);
   ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
   session.send(encodeSent(account.name, message));
   session.send(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
-import type { FrameOf } from './types.js';
+import { whenReady, type FrameOf } from './types.js';
 
 export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>): Promise<void> {
   const check = checkName(frame.room, 'room name');
@@ -16,12 +16,12 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
   await moveToRoom(ctx, session, check.key, check.name);
 }
 
-export async function users(ctx: ServerContext, session: Session): Promise<void> {
+export function users(ctx: ServerContext, session: Session): void | Promise<void> {
   requireDirectory(ctx);
-  session.send(encodeUsers(await ctx.directory.namesIn(session.room!)));
+  return whenReady(ctx.directory.namesIn(session.room!), (names) => session.send(encodeUsers(names)));
 }
 
-export async function rooms(ctx: ServerContext, session: Session): Promise<void> {
+export function rooms(ctx: ServerContext, session: Session): void | Promise<void> {
   requireDirectory(ctx);
-  session.send(encodeRooms(await ctx.directory.rooms()));
+  return whenReady(ctx.directory.rooms(), (list) => session.send(encodeRooms(list)));
 }

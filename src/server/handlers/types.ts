@@ -8,5 +8,14 @@ export type FrameOf<T extends FrameType> = Extract<ClientFrame, { type: T }>;
 /** A handler may finish at once or return a promise; a session's frames run one at a time. */
 export type Handler<T extends FrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>) => void | Promise<void>;
 
+/**
+ * Runs `next` on a value that may still be on its way. The local directory
+ * answers at once, and then the handler finishes in the same turn without
+ * becoming asynchronous; the Redis one answers with a promise.
+ */
+export function whenReady<T>(value: T | Promise<T>, next: (value: T) => void | Promise<void>): void | Promise<void> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /** One handler per frame type: a missing one is a compile error. */
 export type HandlerTable = { [T in FrameType]: Handler<T> };
