@@ -32,6 +32,9 @@ const LF = 0x0a;
 const E = 0x45;
 const T = 0x54;
 const P = 0x50;
+const H = 0x48;
+const S = 0x53;
+const Y = 0x59;
 /** A partial line longer than this is a broken peer, not a chat line. */
 const MAX_PARTIAL = 1 << 20;
 const READ_BUFFER = Buffer.allocUnsafe(1 << 17);
@@ -71,6 +74,8 @@ class Conn {
   recv: LocalGroup | undefined;
   seq = 0;
   readonly joinLine: string;
+  /** The same, as bytes: during a storm most lines are others' joins, compared without decoding. */
+  readonly joinBytes: Buffer;
   settle: ((ok: boolean) => void) | undefined;
 
   constructor(
@@ -78,6 +83,7 @@ class Conn {
     readonly spec: ConnSpec,
   ) {
     this.joinLine = `SYSTEM|${spec.name} joined ${spec.room ?? 'lobby'}`;
+    this.joinBytes = Buffer.from(this.joinLine);
   }
 }
 
@@ -425,7 +431,16 @@ function onChunk(c: Conn, chunk: Buffer): void {
 
 function onLine(c: Conn, buf: Buffer, start: number, end: number, now: number): void {
   if (!c.fast) {
-    setupLine(c, buf.toString('utf8', start, end));
+    const first = buf[start];
+    if (first === H) {
+      c.history++;
+    } else if (first === S && !c.loggedIn && end - start === c.joinBytes.length && buf.compare(c.joinBytes, 0, c.joinBytes.length, start, end) === 0) {
+      c.run.finishLogin(c, true);
+    } else if (first === S && end - start > 7 && buf[start + 1] === Y) {
+      c.other++; // someone else's SYSTEM line
+    } else {
+      setupLine(c, buf.toString('utf8', start, end));
+    }
     return;
   }
   const first = buf[start];
