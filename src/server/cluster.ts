@@ -61,8 +61,13 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
     subscriber,
     async close() {
       for (const c of [subscriber, client]) {
+        if (!c.isOpen) continue;
+        if (!c.isReady) {
+          c.destroy();
+          continue;
+        }
         try {
-          if (c.isOpen) await c.close();
+          await Promise.race([c.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('close timed out')), 2000).unref())]);
         } catch {
           c.destroy();
         }

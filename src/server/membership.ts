@@ -13,7 +13,9 @@ import type { RoomMessage } from './storage/store.js';
  * happen in one synchronous step, so no message can fall between the
  * replay and the live traffic. Returns false if the session ended meanwhile.
  */
-export async function moveToRoom(ctx: ServerContext, session: Session, key: string, name: string): Promise<boolean> {
+export async function moveToRoom(ctx: ServerContext, session: Session, key: string, proposed: string): Promise<boolean> {
+  let name = ctx.directory.roomName(key, proposed);
+  if (name instanceof Promise) name = await name;
   const count = ctx.options.historyReplay;
   let history = ctx.history.snapshot(key, count);
   if (history === undefined) {

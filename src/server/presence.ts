@@ -47,8 +47,14 @@ export class Presence {
     return true;
   }
 
-  release(session: Session): void {
-    if (session.key !== undefined && this.users.get(session.key) === session) this.users.delete(session.key);
+  /** Gives up the session's name; `key` for a claim made before the session took the name. */
+  release(session: Session, key: string | undefined = session.key): void {
+    if (key !== undefined && this.users.get(key) === session) this.users.delete(key);
+  }
+
+  /** Names claimed on this node, with their sessions (some may still be logging in). */
+  claimed(): IterableIterator<[string, Session]> {
+    return this.users.entries();
   }
 
   room(key: string): Room | undefined {

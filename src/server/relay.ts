@@ -53,8 +53,13 @@ export class Relay {
 
   /** Every session on every node, logged in or not. */
   toEveryone(line: string): void {
-    deliver(this.sessions, Buffer.from(line));
+    this.toThisNode(line);
     if (this.bus.shared) this.bus.publish({ kind: 'everyone', line });
+  }
+
+  /** Every session on this node alone (its shutdown notice: the other nodes go on). */
+  toThisNode(line: string): void {
+    deliver(this.sessions, Buffer.from(line));
   }
 
   private deliverLocal(event: BusEvent): void {

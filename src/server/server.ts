@@ -7,7 +7,7 @@ import type { ServerContext, ServerStats } from './context.js';
 import { connectRedis, type RedisConnections } from './cluster.js';
 import { LocalDirectory } from './directory/local-directory.js';
 import { RedisDirectory, type ClusterNode, type NodeFigures } from './directory/redis-directory.js';
-import { RedisBus } from './bus/redis-bus.js';
+import { RedisBus, databaseOf } from './bus/redis-bus.js';
 import { RedisStore } from './storage/redis-store.js';
 import { handleEvent } from './dispatch.js';
 import { RoomHistory } from './history.js';
@@ -72,8 +72,12 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   let cluster: ClusterParts | undefined;
   if (options.redisUrl !== '' && store === undefined && bus === undefined) {
     const redis = await connectRedis(options.redisUrl, log);
-    const redisBus = new RedisBus(nodeId, redis.client, redis.subscriber, (err) =>
-      log.warn('redis-publish-failed', { error: err instanceof Error ? err.message : String(err) }),
+    const redisBus = new RedisBus(
+      nodeId,
+      redis.client,
+      redis.subscriber,
+      (err) => log.warn('redis-publish-failed', { error: err instanceof Error ? err.message : String(err) }),
+      databaseOf(options.redisUrl),
     );
     try {
       await redisBus.start();
@@ -166,10 +170,6 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
 
   figures(): NodeFigures {
     return { connections: this.sessions.size, users: this.presence.userCount, messages: this.stats.messagesRelayed };
-  }
-
-  *loggedIn(): Iterable<Session> {
-    for (const session of this.sessions) if (session.loggedIn) yield session;
   }
 
   announceInRoom(roomKey: string, line: string): void {
@@ -381,7 +381,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     this.log.info('shutting-down', { connections: this.sessions.size });
     clearInterval(this.sweeper);
     const stopped = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
-    this.ctx.relay.toEveryone(encodeSystem('the server is shutting down; goodbye'));
+    this.ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
     const open = [...this.sessions];
     const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
     for (const session of open) session.end('shutdown');

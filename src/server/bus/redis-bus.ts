@@ -8,11 +8,24 @@ import type { Bus, BusEvent } from './bus.js';
 // the same connection as the store's commit and after it, so no node relays
 // a message before it is stored.
 
-export const busChannels = {
-  room: (roomKey: string) => `chat:room:${roomKey}`,
-  node: (nodeId: string) => `chat:node:${nodeId}`,
-  everyone: 'chat:everyone',
-};
+/**
+ * Channel names. Pub/sub ignores Redis's logical databases, so the names
+ * carry the database number: clusters on /1 and /2 of one server stay apart.
+ */
+export function busChannels(database = 0) {
+  const prefix = `chat:${database}:`;
+  return {
+    room: (roomKey: string) => `${prefix}room:${roomKey}`,
+    node: (nodeId: string) => `${prefix}node:${nodeId}`,
+    everyone: `${prefix}everyone`,
+  };
+}
+
+/** The database number of a redis:// URL (`/3` → 3; none → 0). */
+export function databaseOf(url: string): number {
+  const n = Number(new URL(url).pathname.slice(1) || '0');
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
 
 // NUL cannot occur in a line: it is stripped from messages and refused in names.
 const SEP = '\u0000';
@@ -56,6 +69,7 @@ export class RedisBus implements Bus {
   private handler: ((event: BusEvent) => void) | undefined;
   private queue: Array<[string, string]> = [];
   private readonly rooms = new Set<string>();
+  private readonly channels: ReturnType<typeof busChannels>;
 
   /**
    * `publisher` is the connection the store commits on; `subscriber` a
@@ -66,17 +80,24 @@ export class RedisBus implements Bus {
     private readonly publisher: RedisClient,
     private readonly subscriber: RedisClient,
     private readonly onError: (err: unknown) => void,
-  ) {}
+    database = 0,
+  ) {
+    this.channels = busChannels(database);
+  }
 
   /** Subscribes the node's own and the everyone channel. */
   async start(): Promise<void> {
     const listener = (message: string): void => this.receive(message);
-    await this.subscriber.subscribe([busChannels.node(this.nodeId), busChannels.everyone], listener);
+    await this.subscriber.subscribe([this.channels.node(this.nodeId), this.channels.everyone], listener);
   }
 
   publish(event: BusEvent): void {
     const channel =
-      event.kind === 'room' ? busChannels.room(event.roomKey) : event.kind === 'user' ? busChannels.node(event.node) : busChannels.everyone;
+      event.kind === 'room'
+        ? this.channels.room(event.roomKey)
+        : event.kind === 'user'
+          ? this.channels.node(event.node)
+          : this.channels.everyone;
     this.queue.push([channel, encodeEnvelope(this.nodeId, event)]);
   }
 
@@ -94,12 +115,14 @@ export class RedisBus implements Bus {
   watchRoom(roomKey: string): void {
     if (this.rooms.has(roomKey)) return;
     this.rooms.add(roomKey);
-    this.subscriber.subscribe(busChannels.room(roomKey), (message) => this.receive(message)).catch(this.onError);
+    this.subscriber.subscribe(this.channels.room(roomKey), (message) => this.receive(message)).catch(this.onError);
   }
 
   unwatchRoom(roomKey: string): void {
     if (!this.rooms.delete(roomKey)) return;
-    this.subscriber.unsubscribe(busChannels.room(roomKey)).catch(this.onError);
+    // While disconnected the client would queue this (and make close() wait for it);
+    // a stale subscription only brings lines this node ignores.
+    if (this.subscriber.isReady) this.subscriber.unsubscribe(this.channels.room(roomKey)).catch(this.onError);
   }
 
   private receive(message: string): void {

@@ -26,6 +26,8 @@ export interface Directory {
   /** Records that a session entered or left a room (after the local presence did). */
   entered(session: Session, room: Room): void;
   left(session: Session, room: Room): void;
+  /** How a room is spelled: as whoever opened it, on any node, spelled it; else `proposed`. */
+  roomName(key: string, proposed: string): string | Promise<string>;
   /** Names in a room, on every node, sorted without regard to case. */
   namesIn(room: Room): string[] | Promise<string[]>;
   /** Rooms with people in them, on every node, sorted by name. */

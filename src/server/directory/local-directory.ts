@@ -23,6 +23,10 @@ export class LocalDirectory implements Directory {
 
   left(): void {}
 
+  roomName(key: string, proposed: string): string {
+    return this.presence.room(key)?.name ?? proposed;
+  }
+
   namesIn(room: Room): string[] {
     return this.presence.namesIn(room);
   }

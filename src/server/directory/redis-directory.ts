@@ -76,8 +76,7 @@ export interface ClusterNode {
   readonly nodeId: string;
   readonly presence: Presence;
   figures(): NodeFigures;
-  /** Local sessions that are logged in, for re-registration after an outage. */
-  loggedIn(): Iterable<Session>;
+
   /** Tells a room, on every node, that a user of a dead node left. */
   announceInRoom(roomKey: string, line: string): void;
 }
@@ -85,6 +84,11 @@ export interface ClusterNode {
 export class RedisDirectory implements Directory {
   private heartbeat: NodeJS.Timeout | undefined;
   private wasReady = true;
+  /**
+   * No reaping before this time: after an outage every node needs a
+   * heartbeat's time to show it is alive before anyone is declared dead.
+   */
+  private reapAfter = 0;
 
   constructor(
     private readonly client: RedisClient,
@@ -111,10 +115,10 @@ export class RedisDirectory implements Directory {
     try {
       const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, name, ''] });
       if (won === 1) return true;
-      presence.release(session);
+      presence.release(session, key);
       return false;
     } catch (err) {
-      presence.release(session);
+      presence.release(session, key);
       throw unavailable(err);
     }
   }
@@ -132,6 +136,17 @@ export class RedisDirectory implements Directory {
 
   left(session: Session, room: Room): void {
     this.client.eval(LEAVE, { arguments: [session.key!, room.key] }).catch((err: unknown) => this.warn('leave', err));
+  }
+
+  roomName(key: string, proposed: string): string | Promise<string> {
+    const local = this.node.presence.room(key);
+    if (local !== undefined) return local.name;
+    return this.client.hGet(ROOMS, key).then(
+      (name) => name ?? proposed,
+      (err: unknown) => {
+        throw unavailable(err);
+      },
+    );
   }
 
   async namesIn(room: Room): Promise<string[]> {
@@ -219,13 +234,17 @@ export class RedisDirectory implements Directory {
       return;
     }
     try {
+      await this.beat();
       if (!this.wasReady) {
         this.wasReady = true;
+        this.reapAfter = Date.now() + NODE_TTL_MS + HEARTBEAT_MS;
         await this.reregister();
         this.log.info('redis-available', { node: this.node.nodeId });
+      } else if ((await this.client.sCard(nodeUsersKey(this.node.nodeId))) !== this.node.presence.userCount) {
+        // Out of step (a race with a reaper, or Redis lost data): put this node's users back.
+        await this.reregister();
       }
-      await this.beat();
-      await this.reapDeadNodes();
+      if (Date.now() >= this.reapAfter) await this.reapDeadNodes();
     } catch (err) {
       this.warn('heartbeat', err);
     }
@@ -242,9 +261,9 @@ export class RedisDirectory implements Directory {
   /** After an outage: put this node's users back, and drop entries of users who left meanwhile. */
   private async reregister(): Promise<void> {
     const local = new Set<string>();
-    for (const session of this.node.loggedIn()) {
-      local.add(session.key!);
-      const won = await this.client.eval(CLAIM, { arguments: [session.key!, this.node.nodeId, session.name!, ''] });
+    for (const [key, session] of [...this.node.presence.claimed()]) {
+      local.add(key);
+      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, session.name ?? key, ''] });
       if (won !== 1) {
         this.log.warn('name-lost-in-outage', { session: session.id, name: session.name });
         continue;

@@ -37,6 +37,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   const name = account?.name ?? check.name;
   if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
+    session.key = key;
     ctx.directory.release(session);
     return;
   }
