@@ -89,7 +89,10 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     bus = redisBus;
     cluster = { redis, makeDirectory: (node) => new RedisDirectory(redis.client, redis.subscriber, node, log) };
   }
-  store ??= new SqliteStore(options.dataDir);
+  store ??= new SqliteStore(options.dataDir, {
+    checkpointThread: true,
+    onCheckpointError: (message) => log.warn('checkpoint-failed', { error: message }),
+  });
   bus ??= new LocalBus(nodeId);
   const chat = new ChatServer(options, log, clock, store, bus, cluster);
   try {

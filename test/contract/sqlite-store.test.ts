@@ -34,7 +34,43 @@ describeStoreConformance('SqliteStore', async () => {
   };
 });
 
+// As the server runs it: WAL checkpoints on a thread of their own.
+describeStoreConformance('SqliteStore with the checkpoint thread', async () => {
+  const dir = tempDir();
+  const options = { checkpointThread: true };
+  const opened: SqliteStore[] = [new SqliteStore(dir, options)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = new SqliteStore(dir, options);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
 describe('SqliteStore specifics', () => {
+  it('with the checkpoint thread, commits stay in the WAL until the thread checkpoints them into the database file', async () => {
+    const dir = tempDir();
+    const store = new SqliteStore(dir, { checkpointThread: true });
+    const file = path.join(dir, DATABASE_FILE);
+    const sizeBefore = fs.statSync(file).size;
+    for (let i = 0; i < 2000; i++) store.appendRoom({ time: i, roomKey: 'lobby', room: 'lobby', from: 'bot', message: 'x'.repeat(200) });
+    store.flush();
+    // Automatic checkpoints are off: the main connection's commit left the file as it was.
+    expect(fs.statSync(file).size).toBe(sizeBefore);
+    const deadline = Date.now() + 5000;
+    while (fs.statSync(file).size === sizeBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(fs.statSync(file).size).toBeGreaterThan(sizeBefore + 2000 * 200);
+    await store.close();
+    const reader = new Database(file, { readonly: true });
+    expect((reader.prepare('SELECT COUNT(*) AS n FROM room_messages').get() as { n: number }).n).toBe(2000);
+    reader.close();
+  });
+
   it(`creates the data folder, nested, and keeps the database in ${DATABASE_FILE}`, () => {
     const dir = path.join(tempDir(), 'a', 'b');
     const store = new SqliteStore(dir);

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 
 const SCHEMA = `
@@ -34,6 +36,12 @@ CREATE TABLE IF NOT EXISTS accounts (
 
 export const DATABASE_FILE = 'chat.db';
 
+export interface SqliteStoreOptions {
+  /** Checkpoint the WAL on a thread of its own instead of inside commits (the server does). */
+  checkpointThread?: boolean;
+  onCheckpointError?: (message: string) => void;
+}
+
 type RoomRow = { time: number; room_key: string; room: string; sender: string; body: string };
 type PrivateRow = { id: number; time: number; sender: string; sender_key: string; recipient: string; recipient_key: string; body: string };
 type AccountRow = { name_key: string; name: string; secret: string; created_at: number };
@@ -52,8 +60,9 @@ export class SqliteStore implements Store {
   private readonly selectAccount: Database.Statement;
   private readonly insertAccount: Database.Statement;
   private readonly writeBatch: () => void;
+  private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: SqliteStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, DATABASE_FILE);
     this.db = new Database(this.file);
@@ -63,6 +72,11 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    if (options.checkpointThread) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      this.checkpointer = new Checkpointer(this.file, driver, options.onCheckpointError ?? (() => {}));
+    }
     this.insertRoom = this.db.prepare('INSERT INTO room_messages (time, room_key, room, sender, body) VALUES (?, ?, ?, ?, ?)');
     this.insertPrivate = this.db.prepare(
       'INSERT INTO private_messages (time, sender, sender_key, recipient, recipient_key, body, delivered) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -132,9 +146,16 @@ export class SqliteStore implements Store {
     return this.insertAccount.run(account.key, account.name, account.secret, account.createdAt).changes === 1;
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (!this.db.open) return;
     this.flush();
-    this.db.close();
+    if (this.checkpointer === undefined) {
+      this.db.close();
+      return;
+    }
+    // The last connection to close checkpoints what is left and removes the WAL.
+    return this.checkpointer.stop().then(() => {
+      this.db.close();
+    });
   }
 }
