@@ -53,6 +53,19 @@ describeStoreConformance('SqliteStore with the checkpoint thread', async () => {
 });
 
 describe('SqliteStore specifics', () => {
+  it('stores a turn of more rows than one multi-row insert takes, every field in order', async () => {
+    const store = new SqliteStore(tempDir());
+    const rooms = Array.from({ length: 75 }, (_, i) => ({ time: 1000 + i, roomKey: i % 2 ? 'dev' : 'lobby', room: i % 2 ? 'Dev' : 'lobby', from: `u${i}`, message: `m|${i}` }));
+    for (const m of rooms) store.appendRoom(m);
+    const privates = Array.from({ length: 40 }, (_, i) => ({ time: i, from: 'a', fromKey: 'a', to: 'Bob', toKey: 'bob', message: `p${i}`, delivered: i % 3 === 0 }));
+    for (const m of privates) store.appendPrivate(m);
+    store.flush();
+    expect(await store.recentRoom('lobby', 100)).toEqual(rooms.filter((m) => m.roomKey === 'lobby'));
+    expect(await store.recentRoom('dev', 100)).toEqual(rooms.filter((m) => m.roomKey === 'dev'));
+    expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(privates.filter((m) => !m.delivered).map((m) => m.message));
+    await store.close();
+  });
+
   it('with the checkpoint thread, commits stay in the WAL until the thread checkpoints them into the database file', async () => {
     const dir = tempDir();
     const store = new SqliteStore(dir, { checkpointThread: true });

@@ -52,8 +52,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private pendingRooms: RoomMessage[] = [];
   private pendingPrivates: PrivateMessage[] = [];
-  private readonly insertRoom: Database.Statement;
-  private readonly insertPrivate: Database.Statement;
+  private readonly insertRooms: BatchInsert<RoomMessage>;
+  private readonly insertPrivates: BatchInsert<PrivateMessage>;
   private readonly selectRecent: Database.Statement;
   private readonly selectUndelivered: Database.Statement;
   private readonly markDelivered: Database.Statement;
@@ -77,9 +77,26 @@ export class SqliteStore implements Store {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
       this.checkpointer = new Checkpointer(this.file, driver, options.onCheckpointError ?? (() => {}));
     }
-    this.insertRoom = this.db.prepare('INSERT INTO room_messages (time, room_key, room, sender, body) VALUES (?, ?, ?, ?, ?)');
-    this.insertPrivate = this.db.prepare(
-      'INSERT INTO private_messages (time, sender, sender_key, recipient, recipient_key, body, delivered) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    this.insertRooms = new BatchInsert(this.db, 'room_messages', ['time', 'room_key', 'room', 'sender', 'body'], (m, args, at) => {
+      args[at] = m.time;
+      args[at + 1] = m.roomKey;
+      args[at + 2] = m.room;
+      args[at + 3] = m.from;
+      args[at + 4] = m.message;
+    });
+    this.insertPrivates = new BatchInsert(
+      this.db,
+      'private_messages',
+      ['time', 'sender', 'sender_key', 'recipient', 'recipient_key', 'body', 'delivered'],
+      (m, args, at) => {
+        args[at] = m.time;
+        args[at + 1] = m.from;
+        args[at + 2] = m.fromKey;
+        args[at + 3] = m.to;
+        args[at + 4] = m.toKey;
+        args[at + 5] = m.message;
+        args[at + 6] = m.delivered ? 1 : 0;
+      },
     );
     this.selectRecent = this.db.prepare(
       'SELECT time, room_key, room, sender, body FROM (SELECT * FROM room_messages WHERE room_key = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
@@ -91,10 +108,8 @@ export class SqliteStore implements Store {
     this.selectAccount = this.db.prepare('SELECT name_key, name, secret, created_at FROM accounts WHERE name_key = ?');
     this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at) VALUES (?, ?, ?, ?)');
     this.writeBatch = this.db.transaction(() => {
-      for (const m of this.pendingRooms) this.insertRoom.run(m.time, m.roomKey, m.room, m.from, m.message);
-      for (const m of this.pendingPrivates) {
-        this.insertPrivate.run(m.time, m.from, m.fromKey, m.to, m.toKey, m.message, m.delivered ? 1 : 0);
-      }
+      this.insertRooms.run(this.pendingRooms);
+      this.insertPrivates.run(this.pendingPrivates);
     });
   }
 
@@ -157,5 +172,45 @@ export class SqliteStore implements Store {
     return this.checkpointer.stop().then(() => {
       this.db.close();
     });
+  }
+}
+
+/**
+ * Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements of
+ * 32 and then single rows: one call into SQLite per 32 rows costs about half
+ * as much per row as a call per row.
+ */
+class BatchInsert<T> {
+  static readonly CHUNK = 32;
+  private readonly many: Database.Statement;
+  private readonly one: Database.Statement;
+  private readonly manyArgs: unknown[];
+  private readonly oneArgs: unknown[];
+
+  constructor(
+    db: Database.Database,
+    table: string,
+    private readonly columns: readonly string[],
+    private readonly bind: (row: T, args: unknown[], at: number) => void,
+  ) {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const into = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    this.many = db.prepare(into + Array(BatchInsert.CHUNK).fill(tuple).join(', '));
+    this.one = db.prepare(into + tuple);
+    this.manyArgs = new Array(BatchInsert.CHUNK * columns.length);
+    this.oneArgs = new Array(columns.length);
+  }
+
+  run(rows: readonly T[]): void {
+    const width = this.columns.length;
+    let i = 0;
+    for (; i + BatchInsert.CHUNK <= rows.length; i += BatchInsert.CHUNK) {
+      for (let j = 0; j < BatchInsert.CHUNK; j++) this.bind(rows[i + j]!, this.manyArgs, j * width);
+      this.many.run(this.manyArgs);
+    }
+    for (; i < rows.length; i++) {
+      this.bind(rows[i]!, this.oneArgs, 0);
+      this.one.run(this.oneArgs);
+    }
   }
 }
