@@ -8,5 +8,8 @@ export default defineConfig({
     // Integration tests start real servers and child processes; two cores.
     maxWorkers: 2,
     minWorkers: 1,
+    // The JSON report lets CI print a plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
   },
 });
