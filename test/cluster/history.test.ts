@@ -2,36 +2,18 @@
 // every node and kept when all of them restart; offline private messages
 // wait in Redis for their addressee, whichever node they log in on.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients, parseHistory } from '../helpers/line-client.js';
-import { PUBSUB_WAIT_MS, sharedRedis, type SharedRedis } from '../helpers/redis.js';
-import { closeAllServers, removeTempDirs, startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { CROSS_MS, notice, startsNotice, useSharedRedis } from '../helpers/cluster.js';
+import { LineClient, parseHistory } from '../helpers/line-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-let redis: SharedRedis;
+const redis = useSharedRedis();
 
-beforeAll(async () => {
-  redis = await sharedRedis({ pubsub: true });
-}, PUBSUB_WAIT_MS + 10_000);
-
-afterEach(async () => {
-  await closeAllClients();
-  await closeAllServers();
-  await redis.flush();
-});
-
-afterAll(async () => {
-  await redis?.release();
-  removeTempDirs();
-});
-
-const CROSS_MS = 3_000;
 
 function node(): Promise<TestServer> {
   return startTestServer({ redisUrl: redis.url });
 }
 
-const notice = (text: string) => (line: string) => line === `SYSTEM|${text}`;
-const startsNotice = (text: string) => (line: string) => line.startsWith(`SYSTEM|${text}`);
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

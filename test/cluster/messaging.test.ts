@@ -4,30 +4,14 @@
 // USERS and ROOMS, STATS; and a node stopped cleanly leaves the others'
 // users with nothing but the leave notices.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients, eventually, parseRooms, parseUsers } from '../helpers/line-client.js';
-import { PUBSUB_WAIT_MS, sharedRedis, type SharedRedis } from '../helpers/redis.js';
-import { closeAllServers, removeTempDirs, startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { CROSS_MS, notice, startsNotice, useSharedRedis } from '../helpers/cluster.js';
+import { LineClient, eventually, parseRooms, parseUsers } from '../helpers/line-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-let redis: SharedRedis;
-
-beforeAll(async () => {
-  redis = await sharedRedis({ pubsub: true });
-}, PUBSUB_WAIT_MS + 10_000);
-
-afterEach(async () => {
-  await closeAllClients();
-  await closeAllServers();
-  await redis.flush();
-});
-
-afterAll(async () => {
-  await redis?.release();
-  removeTempDirs();
-});
+const redis = useSharedRedis();
 
 /** Cross-node traffic goes through Redis: allow it a little longer than local lines. */
-const CROSS_MS = 3_000;
 
 function node(): Promise<TestServer> {
   return startTestServer({ redisUrl: redis.url });
@@ -39,8 +23,6 @@ async function nodes(n: number): Promise<TestServer[]> {
   return list;
 }
 
-const notice = (text: string) => (line: string) => line === `SYSTEM|${text}`;
-const startsNotice = (text: string) => (line: string) => line.startsWith(`SYSTEM|${text}`);
 
 /** Sends a frame and returns the reply line matching `prefix`, skipping live traffic before it. */
 async function ask(client: LineClient, frame: string, prefix: string | RegExp): Promise<string> {

@@ -2,36 +2,19 @@
 // without regard to case), and accounts registered on one node hold on the
 // others.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { PUBSUB_WAIT_MS, sharedRedis, type SharedRedis } from '../helpers/redis.js';
-import { closeAllServers, removeTempDirs, startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { CROSS_MS, startsNotice, useSharedRedis } from '../helpers/cluster.js';
+import { LineClient } from '../helpers/line-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
-let redis: SharedRedis;
+const redis = useSharedRedis();
 
-beforeAll(async () => {
-  redis = await sharedRedis({ pubsub: true });
-}, PUBSUB_WAIT_MS + 10_000);
-
-afterEach(async () => {
-  await closeAllClients();
-  await closeAllServers();
-  await redis.flush();
-});
-
-afterAll(async () => {
-  await redis?.release();
-  removeTempDirs();
-});
-
-const CROSS_MS = 3_000;
 
 function node(): Promise<TestServer> {
   // Wrong passwords are part of these tests: all from 127.0.0.1, so lift the per-address throttle.
   return startTestServer({ redisUrl: redis.url, loginFailures: 100 });
 }
 
-const startsNotice = (text: string) => (line: string) => line.startsWith(`SYSTEM|${text}`);
 
 /** The first reply to a LOGIN, cut to its frame type and code (`SUCCESS`, `ERROR|NAME_TAKEN`, …). */
 function outcome(line: string): string {

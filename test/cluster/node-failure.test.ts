@@ -3,35 +3,16 @@
 // leave notice to their rooms; a node started with CHAT_REDIS_URL joins the
 // cluster like one started with --redis.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { PUBSUB_WAIT_MS, sharedRedis, type SharedRedis } from '../helpers/redis.js';
-import { closeAllServers, killAllChildren, removeTempDirs, spawnServer, startTestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { CROSS_MS, notice, startsNotice, useSharedRedis } from '../helpers/cluster.js';
+import { LineClient } from '../helpers/line-client.js';
+import { spawnServer, startTestServer } from '../helpers/server.js';
 
-let redis: SharedRedis;
+const redis = useSharedRedis();
 
-beforeAll(async () => {
-  redis = await sharedRedis({ pubsub: true });
-}, PUBSUB_WAIT_MS + 10_000);
-
-afterEach(async () => {
-  await closeAllClients();
-  await closeAllServers();
-  await killAllChildren();
-  await redis.flush();
-});
-
-afterAll(async () => {
-  await redis?.release();
-  removeTempDirs();
-});
-
-const CROSS_MS = 3_000;
 /** The issue: "the others clean up its users' presence within a few seconds". */
 const REAP_MS = 6_000;
 
-const notice = (text: string) => (line: string) => line === `SYSTEM|${text}`;
-const startsNotice = (text: string) => (line: string) => line.startsWith(`SYSTEM|${text}`);
 
 async function reply(client: LineClient, frame: string, prefix: string): Promise<string> {
   client.sendLine(frame);

@@ -2,29 +2,14 @@
 // (node:cluster), each a node of the cluster. The built bin (run
 // `npm run build` first).
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { PUBSUB_WAIT_MS, freePort, sharedRedis, type SharedRedis } from '../helpers/redis.js';
-import { killAllChildren, removeTempDirs, runBin, spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { CROSS_MS, useSharedRedis } from '../helpers/cluster.js';
+import { LineClient } from '../helpers/line-client.js';
+import { freePort } from '../helpers/redis.js';
+import { runBin, spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-let redis: SharedRedis;
+const redis = useSharedRedis();
 
-beforeAll(async () => {
-  redis = await sharedRedis({ pubsub: true });
-}, PUBSUB_WAIT_MS + 10_000);
-
-afterEach(async () => {
-  await closeAllClients();
-  await killAllChildren();
-  await redis.flush();
-});
-
-afterAll(async () => {
-  await redis?.release();
-  removeTempDirs();
-});
-
-const CROSS_MS = 3_000;
 
 /** Waits until `count` JSON "listening" log lines are in the bin's stderr; returns their ports. */
 async function listeningPorts(server: SpawnedServer, count: number, timeoutMs = 10_000): Promise<number[]> {
