@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { planClusterScenario } from './cluster.js';
 import { Generator } from './generator.js';
 import {
   BENCH_OPTION_TABLE,
@@ -32,7 +33,7 @@ import {
   type ChildServer,
   type SpawnOptions,
 } from './system.js';
-import { buildRows, formatTable, type Metrics, type TableRow } from './table.js';
+import { buildRows, formatGrid, formatTable, type Grid, type Metrics, type TableRow } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string };
@@ -94,6 +95,7 @@ interface ScenarioResult {
   errors: Partial<Record<TargetKind, string>>;
   details: Partial<Record<TargetKind, unknown>>;
   rows: TableRow[];
+  grids: Grid[];
 }
 
 /**
@@ -129,9 +131,17 @@ async function main(): Promise<void> {
     notes.push(`open-files limit ${limit.soft} (hard ${limit.hard}): at most ${maxConnections} connections per scenario`);
   }
 
+  const scenarios = [
+    ...planScenarios(options, maxConnections),
+    ...(options.scenario.includes('cluster') ? [planClusterScenario(options, maxConnections)] : []),
+  ];
+  // The cluster scenario compares setups of our server only.
+  const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster');
   const pin = options.pin && machine.nproc >= 2 && hasCommand('taskset');
   if (pin && pinSelf(GENERATOR_CPU)) {
-    notes.push(`server and baseline pinned to CPU ${SERVER_CPU}, generator to CPU ${GENERATOR_CPU} (taskset)`);
+    const servers = [...(scenarios.some((s) => s.family === 'cluster') ? ['chat servers', 'redis-server'] : ['server']), ...(withBaseline ? ['baseline'] : [])];
+    const who = servers.length === 1 ? servers[0] : `${servers.slice(0, -1).join(', ')} and ${servers.at(-1)}`;
+    notes.push(`${who} pinned to CPU ${SERVER_CPU}, generator to CPU ${GENERATOR_CPU} (taskset)`);
   } else {
     notes.push('not pinned: server and generator share the cores');
   }
@@ -140,18 +150,22 @@ async function main(): Promise<void> {
   notes.push(`load generator: ${options.workers} worker thread${options.workers === 1 ? '' : 's'}`);
 
   const children: ChildServer[] = [];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
+  /** Processes the chat servers depend on (redis-server): stopped after them. */
+  const services: ChildServer[] = [];
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bench-'));
+  const dataDir = path.join(runDir, 'data');
   let gen: Generator | undefined;
   let interrupted = false;
   const cleanup = async (): Promise<void> => {
     await gen?.terminate().catch(() => undefined);
     await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await Promise.all(services.map((c) => c.stop().catch(() => undefined)));
+    fs.rmSync(runDir, { recursive: true, force: true });
   };
   // However the bench ends, the processes it started end with it.
   process.on('exit', () => {
     killChildren();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(runDir, { recursive: true, force: true });
   });
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(1); // e.g. piped into head
@@ -168,6 +182,21 @@ async function main(): Promise<void> {
     });
   }
 
+  const serverScript = options.server ?? path.join(here, '../server/main.js');
+  /** The chat server's flags for a benchmark (limits lifted), then the user's --server-arg. */
+  const serverArgs = (dir: string, extra: string[] = []): string[] => [
+    '--port', '0',
+    '--host', '127.0.0.1',
+    '--data-dir', dir,
+    '--rate-limit', '0',
+    '--max-connections', '50000',
+    '--max-per-ip', '50000',
+    '--output-cap', '4096',
+    '--log-level', 'warn',
+    '--log-json',
+    ...extra,
+    ...options.serverArg,
+  ];
   const targets: BenchTarget[] = [];
   const spawnOptions = new Map<TargetKind, SpawnOptions>();
   const childOf = new Map<TargetKind, ChildServer>();
@@ -179,7 +208,7 @@ async function main(): Promise<void> {
     return { kind, label: kind, host: child.host, port: child.port, pid: child.pid };
   };
   try {
-    if (options.baseline) {
+    if (withBaseline) {
       spawnOptions.set('baseline', {
         label: 'baseline relay',
         script: path.join(here, 'baseline-relay.js'),
@@ -196,20 +225,9 @@ async function main(): Promise<void> {
     } else {
       spawnOptions.set('ours', {
         label: 'chat server',
-        script: options.server ?? path.join(here, '../server/main.js'),
+        script: serverScript,
         nodeArgs: options.serverNodeArg,
-        args: [
-          '--port', '0',
-          '--host', '127.0.0.1',
-          '--data-dir', dataDir,
-          '--rate-limit', '0',
-          '--max-connections', '50000',
-          '--max-per-ip', '50000',
-          '--output-cap', '4096',
-          '--log-level', 'warn',
-          '--log-json',
-          ...options.serverArg,
-        ],
+        args: serverArgs(dataDir),
         cpu: serverCpu,
         nofile: childNofile,
       });
@@ -218,7 +236,25 @@ async function main(): Promise<void> {
 
     gen = new Generator(options.workers);
     let tagCounter = 0;
+    let extraServers = 0;
     const ctx: RunContext = {
+      serverCpu,
+      tempDir: runDir,
+      startServer: async (label, extraArgs) => {
+        const child = await spawnServer({
+          label,
+          script: serverScript,
+          nodeArgs: options.serverNodeArg,
+          args: serverArgs(path.join(runDir, `server-${++extraServers}`), extraArgs),
+          cpu: serverCpu,
+          nofile: childNofile,
+        });
+        children.push(child);
+        return child;
+      },
+      adopt: (child) => {
+        services.push(child);
+      },
       gen,
       options,
       progress,
@@ -235,7 +271,6 @@ async function main(): Promise<void> {
         return targets[index];
       },
     };
-    const scenarios = planScenarios(options, maxConnections);
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       if (interrupted) break;
@@ -246,8 +281,13 @@ async function main(): Promise<void> {
         const text = err instanceof Error ? err.message : String(err);
         progress.step(`${scenario.title} · FAILED: ${text}`);
         await gen.closeAll();
-        outcome = { metrics: {}, errors: Object.fromEntries(targets.map((t) => [t.kind, text])), details: {} };
+        outcome = {
+          metrics: {},
+          errors: scenario.family === 'cluster' ? { ours: text } : Object.fromEntries(targets.map((t) => [t.kind, text])),
+          details: {},
+        };
       }
+      notes.push(...(outcome.notes ?? []));
       for (const [kind, metrics] of Object.entries(outcome.metrics)) ctx.results.set(`${scenario.id}:${kind}`, metrics);
       results.push({
         id: scenario.id,
@@ -258,6 +298,7 @@ async function main(): Promise<void> {
         errors: outcome.errors,
         details: outcome.details,
         rows: buildRows(scenario.title, scenario.rows, outcome.metrics.ours, outcome.metrics.baseline),
+        grids: outcome.grids ?? [],
       });
     }
     progress.clearLive();
@@ -281,14 +322,19 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       const rows = results.flatMap((r) => r.rows);
-      process.stdout.write(formatTable(rows, options.markdown ? 'markdown' : 'text'));
+      const style = options.markdown ? 'markdown' : 'text';
+      const tables = [
+        ...(rows.length > 0 ? [formatTable(rows, style)] : []),
+        ...results.flatMap((r) => r.grids.map((g) => formatGrid(g, style))),
+      ];
+      if (tables.length > 0) process.stdout.write(`${tables.join('\n')}\n`);
       const failures = results.flatMap((r) => Object.entries(r.errors).map(([kind, message]) => `${r.title} (${kind}): ${message}`));
       const footer = [
         `${machine.nproc} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`,
         ...notes,
         ...failures.map((f) => `failed: ${f}`),
       ];
-      process.stdout.write(`\n${footer.map((line) => (options.markdown ? `- ${line}` : line)).join('\n')}\n`);
+      process.stdout.write(`${footer.map((line) => (options.markdown ? `- ${line}` : line)).join('\n')}\n`);
     }
     const failed = results.some((r) => Object.keys(r.errors).length > 0);
     await cleanup();

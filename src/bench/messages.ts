@@ -7,6 +7,8 @@ import type { HistogramData } from './histogram.js';
 /** One client connection of a scenario. */
 export interface ConnSpec {
   name: string;
+  /** Port to connect to instead of the run's target (a cluster node of its own). */
+  port?: number;
   /** Room to JOIN after login; undefined stays in the lobby. */
   room?: string;
   /** Global sender id when this connection sends for a group. */

@@ -1,8 +1,10 @@
 // chat-bench's options: one table drives the defaults, commander's flags and
 // `--help` (and the flag list in docs/BENCHMARKS.md).
 
-export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms'] as const;
+export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+/** What runs without --scenario: cluster needs redis-server and runs only when named. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms'];
 
 export interface BenchOptions {
   target: string | undefined;
@@ -30,6 +32,10 @@ export interface BenchOptions {
   roomSize: number;
   track: number;
   messageBytes: number;
+  clusterReceivers: number;
+  clusterRate: number | undefined;
+  clusterAof: boolean;
+  redisServer: string;
   server: string | undefined;
   serverArg: string[];
   serverNodeArg: string[];
@@ -50,6 +56,7 @@ export const DEFAULT_PAIRS = 500;
 export const DEFAULT_ROOMS = 100;
 export const DEFAULT_ROOM_SIZE = 10;
 export const DEFAULT_TRACK = 20;
+export const DEFAULT_CLUSTER_RECEIVERS = 100;
 
 /** What --quick changes: a smoke run of a few seconds per scenario family. */
 export const QUICK: Partial<BenchOptions> = {
@@ -63,12 +70,13 @@ export const QUICK: Partial<BenchOptions> = {
   pairs: 50,
   rooms: 20,
   roomSize: 5,
+  clusterReceivers: 50,
 };
 
 export function defaultBenchOptions(): BenchOptions {
   return {
     target: undefined,
-    scenario: [...SCENARIO_NAMES],
+    scenario: [...DEFAULT_SCENARIOS],
     quick: false,
     json: false,
     markdown: false,
@@ -91,6 +99,10 @@ export function defaultBenchOptions(): BenchOptions {
     roomSize: DEFAULT_ROOM_SIZE,
     track: DEFAULT_TRACK,
     messageBytes: 0,
+    clusterReceivers: DEFAULT_CLUSTER_RECEIVERS,
+    clusterRate: undefined,
+    clusterAof: true,
+    redisServer: 'redis-server',
     server: undefined,
     serverArg: [],
     serverNodeArg: [],
@@ -110,7 +122,7 @@ export interface BenchOptionSpec {
 
 export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'target', flag: '--target <host:port>', kind: 'string', description: 'measure a running chat server instead of starting one' },
-  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')}` },
+  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (cluster only when named: it starts its own redis-server and chat nodes)` },
   { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
   { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
@@ -133,6 +145,10 @@ export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'roomSize', flag: '--room-size <n>', kind: 'int', min: 2, description: 'members per small room' },
   { key: 'track', flag: '--track <n>', kind: 'int', min: 1, description: 'fanout and steady: receivers that parse every payload (latency, per-sender order); the others count lines (private and rooms parse all)' },
   { key: 'messageBytes', flag: '--message-bytes <n>', kind: 'int', min: 0, description: 'pad each message to this many bytes (0: none; a bare payload is about 30 bytes)' },
+  { key: 'clusterReceivers', flag: '--cluster-receivers <n>', kind: 'int', min: 1, description: 'cluster: receivers in the room (on the other nodes in the cross-node runs)' },
+  { key: 'clusterRate', flag: '--cluster-rate <msgs/s>', kind: 'int', min: 1, description: "cluster: offered messages/s of the steady runs (default: a quarter of the cross-node fanout's rate)" },
+  { key: 'clusterAof', flag: '--no-cluster-aof', kind: 'negatable', description: 'cluster: skip the two-node setup on a redis-server with the append-only file on (appendfsync everysec)' },
+  { key: 'redisServer', flag: '--redis-server <path>', kind: 'string', description: 'cluster: the redis-server binary to start' },
   { key: 'server', flag: '--server <path>', kind: 'string', description: "the chat server's main.js (default: the built dist/server/main.js)" },
   { key: 'serverArg', flag: '--server-arg <arg>', kind: 'repeat', description: 'extra flag for the server (repeatable; after the bench\'s own)' },
   { key: 'serverNodeArg', flag: '--server-node-arg <arg>', kind: 'repeat', description: 'extra node flag for the server, e.g. --cpu-prof (repeatable)' },

@@ -11,8 +11,8 @@ import { Histogram, percentile } from './histogram.js';
 import type { SendMode } from './messages.js';
 import type { BenchOptions, ScenarioName } from './options.js';
 import type { Progress } from './progress.js';
-import { listenOverflows, machineBusySeconds, processCpuSeconds, processRssKiB, sleep, waitQuiet } from './system.js';
-import type { Metrics, RowSpec } from './table.js';
+import { listenOverflows, machineBusySeconds, processCpuSeconds, processRssKiB, sleep, waitQuiet, type ChildServer } from './system.js';
+import type { Grid, Metrics, RowSpec } from './table.js';
 
 export type TargetKind = 'ours' | 'baseline';
 
@@ -37,6 +37,18 @@ export interface RunContext {
   nextTag(): string;
   /** Starts a fresh process for a target the bench started (idle memory); undefined when it cannot. */
   restart(kind: TargetKind): Promise<BenchTarget | undefined>;
+  /** CPU the server-side processes are pinned to (taskset), undefined when not pinned. */
+  serverCpu: number | undefined;
+  /** A folder of this run, removed at the end. */
+  tempDir: string;
+  /**
+   * Starts one more chat server with the bench's usual flags plus `extraArgs`
+   * (e.g. `--redis URL`: a cluster node), pinned like ours; the bench stops it
+   * at the end if the scenario has not.
+   */
+  startServer(label: string, extraArgs: string[]): Promise<ChildServer>;
+  /** Hands over a process the scenario started: the bench stops it (after the chat servers) at the end. */
+  adopt(child: ChildServer): void;
 }
 
 export interface ScenarioOutcome {
@@ -44,6 +56,10 @@ export interface ScenarioOutcome {
   errors: Partial<Record<TargetKind, string>>;
   /** Per-target extra detail for --json (e.g. each measured segment). */
   details: Partial<Record<TargetKind, unknown>>;
+  /** Tables of their own, one column per setup (the cluster scenario). */
+  grids?: Grid[];
+  /** Lines for the footer under the tables. */
+  notes?: string[];
 }
 
 export interface Scenario {
@@ -67,7 +83,7 @@ const HISTORY_SEED = 20;
 
 // ------------------------------------------------------------------ rows
 
-const lossRow: RowSpec = {
+export const lossRow: RowSpec = {
   key: 'anomalies',
   label: 'lost / dup / reordered',
   unit: 'count',
@@ -150,7 +166,7 @@ function describeErrors(errors: Record<string, number>): string {
   return list.length === 0 ? 'no error reported' : list.join(', ');
 }
 
-function message(err: unknown): string {
+export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -159,11 +175,11 @@ export function median(values: readonly number[]): number {
   return finite.length === 0 ? NaN : percentile(finite, 50);
 }
 
-function formatRate(v: number): string {
+export function formatRate(v: number): string {
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0);
 }
 
-async function logIn(ctx: RunContext, target: BenchTarget, plan: Plan, what: string): Promise<{ run: TrafficRun; setup: SetupResult }> {
+export async function logIn(ctx: RunContext, target: BenchTarget, plan: Plan, what: string): Promise<{ run: TrafficRun; setup: SetupResult }> {
   ctx.progress.step(`${what} · ${target.label} · logging in ${plan.conns.length} connections`);
   const opened = await ctx.gen.setup(plan, target, { concurrency: SETUP_CONCURRENCY, timeoutMs: SETUP_TIMEOUT_MS, messageBytes: ctx.options.messageBytes });
   if (opened.setup.failed > 0) {

@@ -253,6 +253,12 @@ export interface SpawnOptions {
 
 const children = new Set<ChildProcess>();
 
+/** Registers a child this process started, so killChildren() ends it (by its PID) at exit. */
+export function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 /**
  * Starts a server child as `sh -c 'ulimit -n N; exec [taskset -c cpu] node script args'`
  * (every step execs, so the PID is node's) and waits for the JSON line with
@@ -272,13 +278,12 @@ export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
     stdio: ['pipe', 'ignore', 'pipe'],
     cwd: options.cwd,
   });
-  children.add(child);
+  trackChild(child);
   const tail: string[] = [];
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>
     child.once('exit', () => {
       exited = true;
-      children.delete(child);
       resolve();
     }),
   );

@@ -2,7 +2,7 @@
 // ratio and the issue's target for that figure. Plain text for a terminal,
 // Markdown for docs/BENCHMARKS.md. Pure: no I/O.
 
-export type Unit = 'rate' | 'ms' | 'kib' | 'mib' | 'pct' | 'count' | 'seconds';
+export type Unit = 'rate' | 'ms' | 'us' | 'kib' | 'mib' | 'pct' | 'count' | 'float' | 'seconds';
 
 export type Goal =
   | { kind: 'ratio-min'; value: number }
@@ -41,6 +41,10 @@ export function formatValue(value: number | null | undefined, unit: Unit): strin
       return value.toFixed(0);
     case 'ms':
       return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ms`;
+    case 'us':
+      return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} µs`;
+    case 'float':
+      return value.toFixed(2);
     case 'seconds':
       return `${value.toFixed(value < 10 ? 2 : 1)} s`;
     case 'kib':
@@ -128,4 +132,62 @@ export function formatTable(rows: readonly TableRow[], style: 'text' | 'markdown
     out.push(line(r));
   });
   return out.join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------ grids
+
+/**
+ * A table with one column per setup (the cluster scenario: SQLite node,
+ * Redis node, two nodes, …) instead of ours beside the baseline.
+ */
+export interface Grid {
+  title: string;
+  columns: string[];
+  /** Header of the ratio column (last column ÷ first by default), or none. */
+  ratioLabel?: string;
+  rows: Array<{ label: string; cells: string[] }>;
+}
+
+export interface GridColumn {
+  label: string;
+  metrics: Metrics | undefined;
+}
+
+/**
+ * One row per spec, one cell per column; `ratio` picks the two columns whose
+ * quotient fills the last column (rows with `show` or `noRatio` get none).
+ */
+export function buildGrid(
+  title: string,
+  specs: readonly RowSpec[],
+  columns: readonly GridColumn[],
+  ratio?: { label: string; numerator: number; denominator: number },
+): Grid {
+  const rows = specs.map((spec) => {
+    const cells = columns.map(({ metrics }) =>
+      metrics === undefined ? '–' : spec.show !== undefined ? spec.show(metrics) : formatValue(metrics[spec.key], spec.unit),
+    );
+    if (ratio !== undefined) {
+      const n = columns[ratio.numerator]?.metrics?.[spec.key];
+      const d = columns[ratio.denominator]?.metrics?.[spec.key];
+      cells.push(spec.noRatio || spec.show !== undefined ? '' : formatRatio(n, d));
+    }
+    return { label: spec.label, cells };
+  });
+  return { title, columns: columns.map((c) => c.label), ...(ratio !== undefined ? { ratioLabel: ratio.label } : {}), rows };
+}
+
+export function formatGrid(grid: Grid, style: 'text' | 'markdown' = 'text'): string {
+  const header = ['figure', ...grid.columns, ...(grid.ratioLabel !== undefined ? [grid.ratioLabel] : [])];
+  const body = grid.rows.map((r) => [r.label, ...r.cells]);
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => width(r[i] ?? ''))));
+  const cell = (r: string[], i: number): string => pad(r[i] ?? '', widths[i]!, i > 0);
+  if (style === 'markdown') {
+    const line = (r: string[]): string => `| ${header.map((_, i) => cell(r, i)).join(' | ')} |`;
+    const rule = `|${widths.map((w, i) => (i > 0 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+    return [`**${grid.title}**`, '', line(header), rule, ...body.map(line)].join('\n') + '\n';
+  }
+  const line = (r: string[]): string => header.map((_, i) => cell(r, i)).join('  ').trimEnd();
+  return [grid.title, line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n') + '\n';
 }

@@ -233,7 +233,7 @@ class Run {
       c.startedAt = nowNs();
       const socket = net.connect({
         host,
-        port,
+        port: c.spec.port ?? port,
         noDelay: true,
         onread: {
           buffer: READ_BUFFER,
