@@ -32,7 +32,7 @@ import type { SendMode } from './messages.js';
 import type { BenchOptions } from './options.js';
 import { RedisProbe, REDIS_AOF_ARGS, REDIS_BENCH_ARGS, shellArgs, spawnRedis, type RedisSnapshot } from './redis.js';
 import { infoDelta, redisCost, type RedisDelta } from './redis-info.js';
-import { formatRate, logIn, lossRow, median, message, type BenchTarget, type RunContext, type Scenario, type ScenarioOutcome } from './scenarios.js';
+import { formatRate, logIn, lossRow, measureWindow, median, message, type BenchTarget, type RunContext, type Scenario, type ScenarioOutcome } from './scenarios.js';
 import { machineBusySeconds, processCpuSeconds, sleep, type ChildServer } from './system.js';
 import { buildGrid, type Grid, type Metrics, type RowSpec } from './table.js';
 
@@ -151,15 +151,7 @@ async function measure(
   const cpu0 = process.cpuUsage();
   const nodes0 = pids.map((pid) => (pid === undefined ? undefined : processCpuSeconds(pid)));
   const machine0 = machineBusySeconds();
-  const m0 = await run.mark(true);
-  const ticks = Math.max(1, Math.round(ms / 250));
-  for (let i = 1; i < ticks; i++) {
-    await sleep(ms / ticks);
-    const m = await run.mark(true);
-    ctx.progress.status(`${what} · ${setup.label} · ${formatRate((m.delivered - m0.delivered) / ((m.atNs - m0.atNs) / 1e9))} lines/s`);
-  }
-  await sleep(ms / ticks);
-  const m1 = await run.mark(false);
+  const { m0, m1 } = await measureWindow(ctx, run, ms, `${what} · ${setup.label}`);
   const cpu = process.cpuUsage(cpu0);
   const nodes1 = pids.map((pid) => (pid === undefined ? undefined : processCpuSeconds(pid)));
   const machine1 = machineBusySeconds();

@@ -6,7 +6,7 @@
 // one target after the other.
 
 import net from 'node:net';
-import type { Generator, Plan, SetupResult, TrafficRun } from './generator.js';
+import type { Generator, Mark, Plan, SetupResult, TrafficRun } from './generator.js';
 import { Histogram, percentile } from './histogram.js';
 import type { SendMode } from './messages.js';
 import type { BenchOptions, ScenarioName } from './options.js';
@@ -202,21 +202,27 @@ interface Segment {
   drained: boolean;
 }
 
+/** Marks the start of a measured window, shows the rate every 250 ms on the progress line, marks its end. */
+export async function measureWindow(ctx: RunContext, run: TrafficRun, ms: number, label: string): Promise<{ m0: Mark; m1: Mark }> {
+  const m0 = await run.mark(true);
+  const ticks = Math.max(1, Math.round(ms / 250));
+  for (let i = 1; i < ticks; i++) {
+    await sleep(ms / ticks);
+    const m = await run.mark(true);
+    ctx.progress.status(`${label} · ${formatRate((m.delivered - m0.delivered) / ((m.atNs - m0.atNs) / 1e9))} lines/s`);
+  }
+  await sleep(ms / ticks);
+  const m1 = await run.mark(false);
+  return { m0, m1 };
+}
+
 async function segment(ctx: RunContext, target: BenchTarget, run: TrafficRun, mode: SendMode, ms: number, what: string): Promise<Segment> {
   await run.start(mode);
   await sleep(ctx.options.warmup * 1000);
   const cpu0 = process.cpuUsage();
   const server0 = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
   const machine0 = machineBusySeconds();
-  const m0 = await run.mark(true);
-  const ticks = Math.max(1, Math.round(ms / 250));
-  for (let i = 1; i < ticks; i++) {
-    await sleep(ms / ticks);
-    const m = await run.mark(true);
-    ctx.progress.status(`${what} · ${target.label} · ${formatRate((m.delivered - m0.delivered) / ((m.atNs - m0.atNs) / 1e9))} lines/s`);
-  }
-  await sleep(ms / ticks);
-  const m1 = await run.mark(false);
+  const { m0, m1 } = await measureWindow(ctx, run, ms, `${what} · ${target.label}`);
   const cpu = process.cpuUsage(cpu0);
   const server1 = target.pid === undefined ? undefined : processCpuSeconds(target.pid);
   const machine1 = machineBusySeconds();
