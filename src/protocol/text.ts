@@ -43,13 +43,28 @@ export const NAME_MAX = 32;
 // '_', '-', '.'. A mark may not stand first, with nothing to combine with.
 const NAME_SHAPE = /^(?!\p{M})(?:\p{L}|\p{M}|\p{Nd}|[_.-])+$/u;
 
-export type NameCheck = { ok: true; name: string; key: string } | { ok: false; reason: string };
+export type NameCheck = Readonly<{ ok: true; name: string; key: string } | { ok: false; reason: string }>;
 
 /**
  * Validates a user or room name. `name` is the NFC form to display, `key`
  * the form to compare: NFC, then case-folded.
  */
 export function checkName(raw: string, what = 'name'): NameCheck {
+  // The same few names come back on every PRIVATE: remember recent answers.
+  const key = what === 'name' ? raw : `${what}\u0000${raw}`;
+  let check = recentChecks.get(key);
+  if (check === undefined) {
+    if (recentChecks.size >= RECENT_CHECKS) recentChecks.clear();
+    check = computeCheck(raw, what);
+    recentChecks.set(key, check);
+  }
+  return check;
+}
+
+const RECENT_CHECKS = 4096;
+const recentChecks = new Map<string, NameCheck>();
+
+function computeCheck(raw: string, what: string): NameCheck {
   const name = raw.normalize('NFC');
   const length = codePointLength(name, NAME_MAX + 1);
   if (length < NAME_MIN || length > NAME_MAX) {

@@ -54,11 +54,10 @@ export function privateMessage(ctx: ServerContext, session: Session, frame: Fram
   if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);
   const message = cleanMessage(ctx, frame.message);
   const from = session.name!;
-  const record = { time: ctx.clock(), from, fromKey: session.key!, message };
-
+  const time = ctx.clock();
   return whenReady(ctx.directory.locate(target.key), (online) => {
-    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, record);
-    ctx.store.appendPrivate({ ...record, to: online.name, toKey: target.key, delivered: true });
+    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey: session.key!, message });
+    ctx.store.appendPrivate({ time, from, fromKey: session.key!, to: online.name, toKey: target.key, message, delivered: true });
     ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
     session.send(encodeSent(online.name, message));
     ctx.stats.messagesRelayed++;
