@@ -1,6 +1,8 @@
 // Cross-node fan-out. Each node delivers to its own sessions directly and
 // publishes the same, already encoded line for the other nodes. Every
-// envelope carries the sending node's id; a node ignores its own.
+// envelope carries the sending node's id; a node ignores its own. A bus may
+// join the lines of one turn for one target into one event, so `line` is one
+// or more whole lines, in order.
 
 export type BusEvent =
   /** A line for every session in a room. */

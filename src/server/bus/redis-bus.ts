@@ -67,7 +67,8 @@ export function decodeEnvelope(payload: string): { node: string; event: BusEvent
 export class RedisBus implements Bus {
   readonly shared = true;
   private handler: ((event: BusEvent) => void) | undefined;
-  private queue: Array<[string, string]> = [];
+  /** This turn's events in order; consecutive lines for one channel and target share an entry. */
+  private queue: Array<{ key: string; channel: string; event: BusEvent; lines: string[] }> = [];
   private readonly rooms = new Set<string>();
   private readonly channels: ReturnType<typeof busChannels>;
 
@@ -91,6 +92,12 @@ export class RedisBus implements Bus {
     await this.subscriber.subscribe([this.channels.node(this.nodeId), this.channels.everyone], listener);
   }
 
+  /**
+   * Consecutive lines for one room (or one user) within a turn go out as one
+   * message: in a busy room one PUBLISH per turn, however many lines, and
+   * the receiving node appends them to its room batch as they are. Only
+   * consecutive ones, so every line keeps its place in the publisher's order.
+   */
   publish(event: BusEvent): void {
     const channel =
       event.kind === 'room'
@@ -98,14 +105,20 @@ export class RedisBus implements Bus {
         : event.kind === 'user'
           ? this.channels.node(event.node)
           : this.channels.everyone;
-    this.queue.push([channel, encodeEnvelope(this.nodeId, event)]);
+    const key = event.kind === 'user' ? `${channel}\u0000${event.userKey}` : channel;
+    const last = this.queue[this.queue.length - 1];
+    if (last !== undefined && last.key === key) last.lines.push(event.line);
+    else this.queue.push({ key, channel, event, lines: [event.line] });
   }
 
   flush(): void {
     if (this.queue.length === 0) return;
     const queue = this.queue;
     this.queue = [];
-    for (const [channel, payload] of queue) this.publisher.publish(channel, payload).catch(this.onError);
+    for (const { channel, event, lines } of queue) {
+      const line = lines.length === 1 ? lines[0]! : lines.join('');
+      this.publisher.publish(channel, encodeEnvelope(this.nodeId, { ...event, line })).catch(this.onError);
+    }
   }
 
   subscribe(handler: (event: BusEvent) => void): void {

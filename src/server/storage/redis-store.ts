@@ -21,6 +21,27 @@ export const redisKeys = {
 
 type StreamEntry = { id: string; message: Record<string, string> };
 
+// One turn's appends. ARGV: room stream length, private stream length, then
+// records: 'r', room key, time, room, from, message; or 'p', time, from,
+// from key, to, to key, message, delivered (1/0), the record as JSON (for
+// the addressee's offline list).
+const APPEND_CHUNK = 500;
+const APPEND_SCRIPT = `
+local i = 3
+while i <= #ARGV do
+  if ARGV[i] == 'r' then
+    redis.call('XADD', 'chat:history:' .. ARGV[i + 1], 'MAXLEN', '~', ARGV[1], '*',
+      'time', ARGV[i + 2], 'room', ARGV[i + 3], 'from', ARGV[i + 4], 'message', ARGV[i + 5])
+    i = i + 6
+  else
+    redis.call('XADD', 'chat:privates', 'MAXLEN', '~', ARGV[2], '*', 'time', ARGV[i + 1], 'from', ARGV[i + 2],
+      'fromKey', ARGV[i + 3], 'to', ARGV[i + 4], 'toKey', ARGV[i + 5], 'message', ARGV[i + 6])
+    if ARGV[i + 7] == '0' then redis.call('RPUSH', 'chat:offline:' .. ARGV[i + 5], ARGV[i + 8]) end
+    i = i + 9
+  end
+end
+return 1`;
+
 export class RedisStore implements Store {
   private pending: Array<RoomMessage | PrivateMessage> = [];
   /** The latest commit not yet acknowledged: output waits for it, whoever started it. */
@@ -36,26 +57,29 @@ export class RedisStore implements Store {
     this.pending.push(message);
   }
 
-  /** Sends the turn's appends as one MULTI; resolves once Redis has them. */
+  /**
+   * Sends the turn's appends as one script call (atomic, and one command
+   * however many messages); resolves once Redis has them.
+   */
   flush(): Promise<void> | void {
     if (this.pending.length === 0) return this.inFlight;
     const batch = this.pending;
     this.pending = [];
-    const multi = this.client.multi();
-    for (const m of batch) {
-      if ('roomKey' in m) {
-        multi.xAdd(redisKeys.room(m.roomKey), '*', { time: String(m.time), room: m.room, from: m.from, message: m.message }, {
-          TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: ROOM_STREAM_LENGTH },
-        });
-      } else {
-        const fields = { time: String(m.time), from: m.from, fromKey: m.fromKey, to: m.to, toKey: m.toKey, message: m.message };
-        multi.xAdd(redisKeys.privates, '*', fields, {
-          TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: PRIVATE_STREAM_LENGTH },
-        });
-        if (!m.delivered) multi.rPush(redisKeys.undelivered(m.toKey), JSON.stringify(fields));
+    // One script call per chunk: arguments stay bounded however long the turn.
+    const calls: Array<Promise<unknown>> = [];
+    for (let start = 0; start < batch.length; start += APPEND_CHUNK) {
+      const args: string[] = [String(ROOM_STREAM_LENGTH), String(PRIVATE_STREAM_LENGTH)];
+      for (const m of batch.slice(start, start + APPEND_CHUNK)) {
+        if ('roomKey' in m) {
+          args.push('r', m.roomKey, String(m.time), m.room, m.from, m.message);
+        } else {
+          const fields = { time: String(m.time), from: m.from, fromKey: m.fromKey, to: m.to, toKey: m.toKey, message: m.message };
+          args.push('p', fields.time, m.from, m.fromKey, m.to, m.toKey, m.message, m.delivered ? '1' : '0', JSON.stringify(fields));
+        }
       }
+      calls.push(this.client.eval(APPEND_SCRIPT, { arguments: args }));
     }
-    const commit: Promise<void> = multi.exec().then(
+    const commit: Promise<void> = Promise.all(calls).then(
       () => {
         if (this.inFlight === commit) this.inFlight = undefined;
       },
