@@ -4,7 +4,7 @@
 // close); several runs may be open at once, one per target.
 
 import { Worker } from 'node:worker_threads';
-import { addLoss, NO_LOSS, type LossCounts } from './accounting.js';
+import { addLoss, NO_LOSS } from './accounting.js';
 import { Histogram } from './histogram.js';
 import {
   SharedCounters,
@@ -55,17 +55,8 @@ export interface Mark {
   latency: Histogram | undefined;
 }
 
-export interface RunReport {
-  loss: LossCounts;
-  countLost: number;
-  countSurplus: number;
-  delivered: number;
-  sent: number;
-  errors: Record<string, number>;
-  closed: number;
-  otherLines: number;
-  windowStalls: number;
-}
+/** What a run's workers found, summed: the same fields as one worker's report. */
+export type RunReport = WorkerReport;
 
 class WorkerHandle {
   private nextId = 1;

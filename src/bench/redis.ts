@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createClient } from 'redis';
 import { parseInfo } from './redis-info.js';
-import { processCpuSeconds, sleep, trackChild, type ChildServer } from './system.js';
+import { processCpuSeconds, sleep, terminate, trackChild, type ChildServer } from './system.js';
 
 export interface RedisSpawnOptions {
   /** The redis-server binary. */
@@ -120,15 +120,7 @@ async function spawnOn(port: number, options: RedisSpawnOptions): Promise<ChildS
       resolve();
     }),
   );
-  const stop = async (graceMs = 5000): Promise<void> => {
-    if (exited || child.pid === undefined) return;
-    child.kill('SIGTERM');
-    const force = setTimeout(() => {
-      if (!exited) child.kill('SIGKILL');
-    }, graceMs);
-    await exitPromise;
-    clearTimeout(force);
-  };
+  const stop = (graceMs = 5000): Promise<void> => terminate(child, () => exited, exitPromise, graceMs);
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   for (;;) {
     if (spawnError !== undefined) throw new Error(`cannot start ${options.binary}: ${spawnError.message}`);

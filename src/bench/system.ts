@@ -311,15 +311,7 @@ export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
         port,
         pid: child.pid,
         stderrTail: () => tail.join('\n'),
-        stop: async (graceMs = 5000) => {
-          if (exited) return;
-          child.kill('SIGTERM');
-          const force = setTimeout(() => {
-            if (!exited) child.kill('SIGKILL');
-          }, graceMs);
-          await exitPromise;
-          clearTimeout(force);
-        },
+        stop: (graceMs = 5000) => terminate(child, () => exited, exitPromise, graceMs),
       });
     };
     // The server may log below the level that shows "listening": look in /proc too.
@@ -356,4 +348,15 @@ export function killChildren(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
+}
+
+/** SIGTERM, then SIGKILL if the child is still there after `graceMs`; resolves once it has exited. */
+export async function terminate(child: ChildProcess, exited: () => boolean, exitPromise: Promise<void>, graceMs: number): Promise<void> {
+  if (exited() || child.pid === undefined) return;
+  child.kill('SIGTERM');
+  const force = setTimeout(() => {
+    if (!exited()) child.kill('SIGKILL');
+  }, graceMs);
+  await exitPromise;
+  clearTimeout(force);
 }
