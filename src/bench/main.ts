@@ -46,11 +46,27 @@ const GENERATOR_BUSY_PCT = 90;
 const NOISE_PCT = 25;
 const GENERATOR_CPU = 1;
 
+const EXIT_HELP = `
+Exit codes:
+  0    every scenario ran and measured both sides
+  1    a scenario failed (its reason is in the report), or the bench could not run
+  2    usage error (a bad flag or value); the reason is one line on stderr
+  130  interrupted (Ctrl-C); the server and the workers it started are stopped
+`;
+
+/** A usage error, in the style of every bin: one line, `chat-bench: reason (see chat-bench --help)`. */
+function usageError(reason: string): never {
+  process.stderr.write(`chat-bench: ${reason} (see chat-bench --help)\n`);
+  process.exit(2);
+}
+
 function buildCommand(): Command {
   const command = new Command('chat-bench')
     .description('Load-tests the chat server beside a bare node:net relay baseline (see docs/BENCHMARKS.md).')
     .version(pkg.version, '-V, --version')
-    .showHelpAfterError('(run chat-bench --help for the list of flags)');
+    .addHelpText('after', EXIT_HELP)
+    // commander's own errors ("error: unknown option …") in this bin's style.
+    .configureOutput({ outputError: (text) => usageError(text.replace(/^error: /, '').trim()) });
   const defaults = defaultBenchOptions();
   for (const spec of BENCH_OPTION_TABLE) {
     const value = defaults[spec.key];
@@ -70,7 +86,11 @@ function buildCommand(): Command {
 function parseOptions(): BenchOptions {
   const command = buildCommand();
   command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  command.parse();
+  try {
+    command.parse();
+  } catch (err) {
+    usageError(err instanceof Error ? err.message : String(err));
+  }
   const parsed = command.opts<Record<string, unknown>>();
   const options = defaultBenchOptions() as unknown as Record<string, unknown>;
   const quick = parsed.quick === true;

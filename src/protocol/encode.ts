@@ -1,12 +1,16 @@
 import type { ErrorCode } from './frames.js';
+import { stripUnsafe } from './text.js';
 
 // One encode function per frame. Each returns the whole line, LF included.
 // Fields other than the last must not hold '|' or LF: names and rooms are
 // validated, error codes are constants. Free text goes in the last field.
+// Messages are cleaned once where they enter; text that may echo what a
+// client sent (PONG tokens, notices, errors) is cleaned here, so no line the
+// server writes carries a control character.
 
-export const encodeSuccess = (text: string): string => `SUCCESS|${text}\n`;
-export const encodeError = (code: ErrorCode, text: string): string => `ERROR|${code}|${text}\n`;
-export const encodeSystem = (text: string): string => `SYSTEM|${text}\n`;
+export const encodeSuccess = (text: string): string => `SUCCESS|${stripUnsafe(text)}\n`;
+export const encodeError = (code: ErrorCode, text: string): string => `ERROR|${code}|${stripUnsafe(text)}\n`;
+export const encodeSystem = (text: string): string => `SYSTEM|${stripUnsafe(text)}\n`;
 export const encodeText = (from: string, message: string): string => `TEXT|${from}|${message}\n`;
 export const encodePrivate = (from: string, message: string): string => `PRIVATE|${from}|${message}\n`;
 export const encodeSent = (to: string, message: string): string => `SENT|${to}|${message}\n`;
@@ -15,7 +19,7 @@ export const encodeHistory = (time: Date | number, from: string, message: string
 export const encodeUsers = (names: readonly string[]): string => `USERS|${names.length}|${names.join(',')}\n`;
 export const encodeRooms = (rooms: ReadonlyArray<{ room: string; count: number }>): string =>
   `ROOMS|${rooms.map((r) => `${r.room}:${r.count}`).join(',')}\n`;
-export const encodePong = (token: string): string => `PONG|${token}\n`;
+export const encodePong = (token: string): string => `PONG|${stripUnsafe(token)}\n`;
 export const encodeStats = (stats: ReadonlyArray<readonly [string, string | number]>): string =>
   `STATS|${stats.map(([k, v]) => `${k}=${v}`).join('|')}\n`;
 

@@ -5,3 +5,4 @@ export * from './encode.js';
 export * from './errors.js';
 export * from './text.js';
 export * from './notices.js';
+export * from './telnet.js';

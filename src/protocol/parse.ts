@@ -1,5 +1,5 @@
 import type { ClientFrame, ErrorCode, ServerFrame } from './frames.js';
-import { stripUnsafe } from './text.js';
+import { escapeUnsafe } from './text.js';
 
 // Line → typed frame. A frame is `TYPE` or `TYPE|payload`; the payload is
 // split on '|' into as many fields as the type has, the last field taking
@@ -25,14 +25,34 @@ export function splitFields(payload: string, count: number): string[] {
   return fields;
 }
 
-/** Splits a line into its upper-cased type and its payload (undefined when absent). */
-export function splitType(line: string): { type: string; payload: string | undefined } {
+/** Spaces and tabs around a hand-typed type; other whitespace (\f, \v) is not trimmed, so it shows in errors. */
+const TYPE_PADDING = /^[ \t]+|[ \t]+$/g;
+
+/** Splits a line into its type as sent (spaces and tabs around it dropped) and its payload (undefined when absent). */
+export function splitType(line: string): { sent: string; type: string; payload: string | undefined } {
   const bar = line.indexOf('|');
-  if (bar === -1) return { type: line.toUpperCase(), payload: undefined };
-  return { type: line.slice(0, bar).toUpperCase(), payload: line.slice(bar + 1) };
+  let sent = bar === -1 ? line : line.slice(0, bar);
+  if (sent.length > 0 && (sent.charCodeAt(0) <= 0x20 || sent.charCodeAt(sent.length - 1) <= 0x20)) {
+    sent = sent.replace(TYPE_PADDING, '');
+  }
+  return { sent, type: sent.toUpperCase(), payload: bar === -1 ? undefined : line.slice(bar + 1) };
 }
 
-const HISTORY_COUNT = /^[0-9]{1,9}$/;
+/** Longest part of an unknown type echoed back in the error, in characters. */
+const ECHO_MAX = 40;
+
+function unknownType(sent: string, hasPayload: boolean): ParseResult<ClientFrame> {
+  if (sent === '') return fail('UNKNOWN_TYPE', 'no frame type: frames look like TYPE|payload (HELP lists every frame)');
+  const chars = [...sent];
+  const cut = chars.length > ECHO_MAX;
+  const shown = escapeUnsafe(cut ? `${chars.slice(0, ECHO_MAX).join('')}…` : sent);
+  if (hasPayload) return fail('UNKNOWN_TYPE', `unknown frame type '${shown}'; send HELP for the list`);
+  // A line without '|' is most often a message typed as it would be said.
+  const example = cut || shown !== sent ? 'your message' : sent;
+  return fail('UNKNOWN_TYPE', `unknown frame type '${shown}'; to say it in the room send TEXT|${example} (HELP lists every frame)`);
+}
+
+const HISTORY_COUNT = /^[0-9]+$/;
 
 type ClientParser = (payload: string | undefined) => ParseResult<ClientFrame>;
 
@@ -77,7 +97,8 @@ const CLIENT_PARSERS: Record<string, ClientParser> = {
     if (!HISTORY_COUNT.test(payload) || Number(payload) < 1) {
       return fail('BAD_FRAME', 'usage: HISTORY or HISTORY|n with n a positive whole number');
     }
-    return ok({ type: 'HISTORY', count: Number(payload) });
+    // Larger than anyone keeps: the server cuts it to its cap.
+    return ok({ type: 'HISTORY', count: Math.min(Number(payload), Number.MAX_SAFE_INTEGER) });
   },
   PING: (payload) => ok({ type: 'PING', token: payload ?? '' }),
   LOGOUT: noPayload({ type: 'LOGOUT' }),
@@ -87,14 +108,14 @@ const CLIENT_PARSERS: Record<string, ClientParser> = {
   HELP: noPayload({ type: 'HELP' }),
 };
 
+/** Every frame type a client may send, seed aliases included (for HELP and its test). */
+export const CLIENT_FRAME_TYPES: readonly string[] = Object.keys(CLIENT_PARSERS);
+
 /** Parses one line from a client. */
 export function parseClientFrame(line: string): ParseResult<ClientFrame> {
-  const { type, payload } = splitType(line);
-  const parser = CLIENT_PARSERS[type];
-  if (parser === undefined || !Object.hasOwn(CLIENT_PARSERS, type)) {
-    return fail('UNKNOWN_TYPE', `unknown frame type '${stripUnsafe(type.slice(0, 32))}'; send HELP for the list`);
-  }
-  return parser(payload);
+  const { sent, type, payload } = splitType(line);
+  if (!Object.hasOwn(CLIENT_PARSERS, type)) return unknownType(sent, payload !== undefined);
+  return CLIENT_PARSERS[type]!(payload);
 }
 
 type ServerParser = (payload: string) => ServerFrame | undefined;

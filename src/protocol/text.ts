@@ -1,9 +1,20 @@
 // Rules for the text people send each other: names, rooms, messages.
 // Nothing here may let one user's bytes drive another user's terminal.
 
-/** C0 controls except TAB, DEL, C1 controls, and bidi embeddings/overrides/isolates. */
-const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const UNSAFE_TEST = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * C0 controls except TAB, DEL, C1 controls, the line and paragraph
+ * separators (a line break to many terminals), and bidi embeddings,
+ * overrides and isolates.
+ */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_TEST = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** Anything that shows: not white space, not a control, not default-ignorable (U+200B, fillers, joiners, selectors). */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Default_Ignorable_Code_Point}]/u;
+
+/** Whether `text` has at least one character that shows on screen. */
+export function hasVisible(text: string): boolean {
+  return VISIBLE.test(text);
+}
 
 /** Removes every character that could act on a terminal or reorder text. */
 export function stripUnsafe(text: string): string {

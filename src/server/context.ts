@@ -2,7 +2,8 @@ import type { Directory } from './directory/directory.js';
 import type { Logger } from './log.js';
 import type { ServerOptions } from './options.js';
 import type { Presence } from './presence.js';
-import type { Clock, FailureThrottle } from './rate-limit.js';
+import type { LoginGuard } from './login-guard.js';
+import type { Clock } from './rate-limit.js';
 import type { Relay } from './relay.js';
 import type { RoomHistory } from './history.js';
 import type { Session } from './session.js';
@@ -28,6 +29,6 @@ export interface ServerContext {
   readonly history: RoomHistory;
   readonly store: Store;
   readonly stats: ServerStats;
-  /** Wrong passwords per name and per address. */
-  readonly loginFailures: FailureThrottle;
+  /** Wrong passwords per address, per address and name, and the brake per name. */
+  readonly loginGuard: LoginGuard;
 }

@@ -12,12 +12,27 @@ import type { Logger } from './log.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+const EXIT_HELP = `
+Exit codes:
+  0  stopped by SIGINT or SIGTERM after telling everyone and writing what was pending
+  1  could not start (port in use, no permission, data directory unusable, Redis unreachable),
+     or a shutdown that failed or took too long
+  2  usage error (a bad flag or value); the reason is one line on stderr
+`;
+
+/** A usage error, in the style of every bin: one line, `chat-server: reason (see chat-server --help)`. */
+function usageError(reason: string): never {
+  process.stderr.write(`chat-server: ${reason} (see chat-server --help)\n`);
+  process.exit(2);
+}
+
 function buildCommand(): Command {
   const command = new Command('chat-server')
     .description('A chat server speaking the TYPE|payload line protocol (see docs/PROTOCOL.md).')
     .version(pkg.version, '-V, --version')
-    .showHelpAfterError('(run chat-server --help for the list of flags)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .addHelpText('after', EXIT_HELP)
+    // commander's own errors ("error: unknown option …") in this bin's style.
+    .configureOutput({ outputError: (text) => usageError(text.replace(/^error: /, '').trim()) });
   for (const spec of OPTION_TABLE) {
     const shown = spec.kind === 'boolean' ? '' : ` (default: ${describeDefault(spec)})`;
     const option = new Option(spec.flag, spec.description + shown);
@@ -38,8 +53,7 @@ async function main(): Promise<void> {
     command.parse();
     parsed = command.opts();
   } catch (err) {
-    process.stderr.write(`chat-server: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
+    usageError(err instanceof Error ? err.message : String(err));
   }
   const options: ServerOptions = { ...defaultOptions() };
   // commander names a value after its flag (--max-message → maxMessage); map each to its option key.
@@ -53,13 +67,11 @@ async function main(): Promise<void> {
     try {
       options.redisUrl = checkRedisUrl(fromEnv);
     } catch (err) {
-      process.stderr.write(`chat-server: CHAT_REDIS_URL: ${(err as Error).message}\n`);
-      process.exit(2);
+      usageError(`CHAT_REDIS_URL: ${(err as Error).message}`);
     }
   }
   if (options.workers > 1 && options.redisUrl === '') {
-    process.stderr.write('chat-server: --workers above 1 needs --redis: the processes share rooms through Redis\n');
-    process.exit(2);
+    usageError('--workers above 1 needs --redis: the processes share rooms through Redis');
   }
   const log = createLogger({ level: options.logLevel, json: options.logJson });
   if (options.workers > 1 && cluster.isPrimary) {

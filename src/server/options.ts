@@ -93,7 +93,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'maxPerIp', flag: '--max-per-ip <n>', kind: 'int', min: 1, description: 'open connections per client address (SERVER_FULL)' },
   { key: 'limitLoopback', flag: '--limit-loopback', kind: 'boolean', description: 'apply --max-per-ip to loopback addresses too' },
   { key: 'loginTimeoutMs', flag: '--login-timeout <seconds>', kind: 'seconds', min: 1, description: 'time a connection has to log in (TIMEOUT)' },
-  { key: 'loginFailures', flag: '--login-failures <n>', kind: 'int', min: 1, description: 'wrong passwords allowed per name and per address per minute' },
+  { key: 'loginFailures', flag: '--login-failures <n>', kind: 'int', min: 1, description: 'wrong passwords per minute from one address for one name (3 times as many over all names)' },
   { key: 'historyReplay', flag: '--history-replay <n>', kind: 'int', min: 0, description: 'room messages replayed on login and JOIN' },
   { key: 'historyMax', flag: '--history-max <n>', kind: 'int', min: 1, description: 'most messages one HISTORY|n returns' },
   { key: 'outputCapBytes', flag: '--output-cap <kib>', kind: 'kib', min: 1, description: 'unsent output a client may leave queued before it is dropped, in KiB' },

@@ -31,6 +31,8 @@ export class TokenBucket {
   }
 }
 
+const KEEP_PAST_LIMIT = 64;
+
 /**
  * Counts failures per key in a sliding window (e.g. wrong passwords per name
  * and per address). Keys are forgotten once their window has passed, so the
@@ -50,14 +52,29 @@ export class FailureThrottle {
     return this.recent(key).length >= this.limit;
   }
 
+  /** Failures of `key` within the window (counted up to a little past the limit). */
+  count(key: string): number {
+    return this.recent(key).length;
+  }
+
   fail(key: string): void {
     const list = this.recent(key);
     list.push(this.clock());
+    // Past the limit only the count matters, and a key under attack must not grow without end.
+    if (list.length > this.limit + KEEP_PAST_LIMIT) list.shift();
     this.failures.set(key, list);
   }
 
   clear(key: string): void {
     this.failures.delete(key);
+  }
+
+  /** Takes back the newest failure of `key` (one counted before it was known to be one). */
+  forgive(key: string): void {
+    const list = this.failures.get(key);
+    if (list === undefined) return;
+    list.pop();
+    if (list.length === 0) this.failures.delete(key);
   }
 
   /** Drops expired entries everywhere; call now and then. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js';
 import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
@@ -15,7 +16,8 @@ import { createLogger, type Logger } from './log.js';
 import { leaveRoom } from './membership.js';
 import { defaultOptions, type ServerOptions } from './options.js';
 import { Presence } from './presence.js';
-import { FailureThrottle, type Clock } from './rate-limit.js';
+import { FAILURE_WINDOW_MS, LoginGuard } from './login-guard.js';
+import type { Clock } from './rate-limit.js';
 import { Relay } from './relay.js';
 import { Session, type CloseReason, type OutputScheduler, type SealedOutput, type SessionState } from './session.js';
 import { SqliteStore } from './storage/sqlite-store.js';
@@ -46,7 +48,6 @@ const MAX_FLUSH_DEFER_MS = 50;
 const LISTEN_BACKLOG = 4096;
 /** How long close() waits for clients to take their last lines. */
 const CLOSE_GRACE_MS = 1500;
-const LOGIN_FAILURE_WINDOW_MS = 60_000;
 
 /** Why a session left its room, as the room is told. */
 const LEAVE_NOTE: Partial<Record<CloseReason, string>> = {
@@ -138,7 +139,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     const presence = new Presence();
     this.presence = presence;
     this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 };
-    const loginFailures = new FailureThrottle(options.loginFailures, LOGIN_FAILURE_WINDOW_MS, clock);
+    const loginGuard = new LoginGuard(options.loginFailures, clock);
     this.ctx = {
       options,
       log,
@@ -150,11 +151,14 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
       history: new RoomHistory(store, Math.max(1, options.historyReplay), cluster === undefined),
       store,
       stats: this.stats,
-      loginFailures,
+      loginGuard,
     };
-    this.sweeper = setInterval(() => loginFailures.sweep(), LOGIN_FAILURE_WINDOW_MS).unref();
+    this.sweeper = setInterval(() => loginGuard.sweep(), FAILURE_WINDOW_MS).unref();
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
-    this.server.on('error', (err) => log.error('server-error', { error: err.message }));
+    // Until it listens, listen() reports errors (a port in use) to the caller, once.
+    this.server.on('error', (err) => {
+      if (this.listening) log.error('server-error', { error: err.message });
+    });
   }
 
   get host(): string {
@@ -196,7 +200,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
         this.log.info('listening', {
           host: this.host,
           port: this.port,
-          ...(this.cluster ? { redis: this.options.redisUrl, node: this.nodeId } : { dataDir: this.options.dataDir }),
+          ...(this.cluster ? { redis: this.options.redisUrl, node: this.nodeId } : { dataDir: path.resolve(this.options.dataDir) }),
         });
         resolve();
       });
@@ -304,10 +308,10 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     }, this.options.loginTimeoutMs);
     session.loginTimer.unref();
 
-    const emit = (event: LineEvent): void => handleEvent(this.ctx, session, event);
+    const emit = session.inOrder((event: LineEvent): void => handleEvent(this.ctx, session, event));
     socket.on('data', (chunk: Buffer) => {
-      session.decoder.push(chunk, emit);
-      this.armLegacyTimer(session, emit);
+      // Telnet commands are answered and removed there; they alone do not restart legacy framing's quiet.
+      if (session.receive(chunk)) this.armLegacyTimer(session, emit);
     });
     socket.on('end', () => {
       // Half-close from the peer: a final unterminated legacy frame still counts.
@@ -381,7 +385,9 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   }
 
   private async shutdown(): Promise<void> {
-    this.log.info('shutting-down', { connections: this.sessions.size });
+    // A server that never started (a port in use) closes quietly: the caller reports why.
+    const started = this.listening;
+    if (started) this.log.info('shutting-down', { connections: this.sessions.size });
     clearInterval(this.sweeper);
     const stopped = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     this.ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
@@ -404,6 +410,6 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     await this.ctx.directory.close();
     await this.bus.close();
     await this.cluster?.redis.close();
-    this.log.info('stopped', { messages: this.stats.messagesRelayed });
+    if (started) this.log.info('stopped', { messages: this.stats.messagesRelayed });
   }
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { LineDecoder, encodeError, type ErrorCode, type LineEvent } from '../protocol/index.js';
+import { LineDecoder, TelnetFilter, encodeError, encodeSystem, type ErrorCode, type LineEvent, type TelnetSink } from '../protocol/index.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Room } from './presence.js';
 import { RoomBatch } from './room-batch.js';
@@ -29,6 +29,17 @@ export const FRAME_RATE_FACTOR = 20;
 
 /** One turn's output may reach this many times the output cap before the session is dropped. */
 export const TURN_OUTPUT_FACTOR = 16;
+
+/** Past this many events held behind a telnet reply the socket stops being read (as dispatch's inbox does). */
+const HELD_PAUSE = 256;
+/** The answer to telnet's IAC AYT. */
+const STILL_HERE = encodeSystem('yes, still here');
+
+/** A telnet reply waiting for the frames received before it to be answered. */
+interface HeldReply {
+  kind: 'telnet-reply';
+  bytes: Buffer;
+}
 
 export interface SessionLimits {
   maxLineBytes: number;
@@ -63,7 +74,6 @@ export class Session {
 
   /** Decoder events waiting while an asynchronous handler of this session runs. */
   readonly inbox: LineEvent[] = [];
-  busy = false;
   /** The peer closed its side while a handler was running: end once the inbox is done. */
   endWhenIdle = false;
   legacyTimer: NodeJS.Timeout | undefined;
@@ -80,6 +90,19 @@ export class Session {
   /** The room batch at the end of `pending`, still open to more lines. */
   private openBatch: RoomBatch | undefined;
   private endAfterFlush = false;
+  private handlerRunning = false;
+  /** Created at the first 0xFF byte: clients that never speak telnet pay nothing. */
+  private telnet: { filter: TelnetFilter; sink: TelnetSink } | undefined;
+  /** Until then: whether the bytes so far end a line, where the filter starts. */
+  private atLineStart = true;
+  /** Where decoder events go (dispatch); set by inOrder(). */
+  private dispatch: ((event: LineEvent) => void) | undefined;
+  /**
+   * A telnet reply that arrived while a handler ran, and every event after
+   * it: the reply goes out once the frames before it are answered (RFC 860),
+   * and the later frames wait so their answers come after it.
+   */
+  private held: Array<LineEvent | HeldReply> = [];
 
   constructor(
     readonly id: number,
@@ -105,6 +128,87 @@ export class Session {
     if (now - this.floodLast > 1000) this.floodStart = now;
     this.floodLast = now;
     return now - this.floodStart >= kickAfterMs;
+  }
+
+  /** An asynchronous handler of this session is running (dispatch sets it). */
+  get busy(): boolean {
+    return this.handlerRunning;
+  }
+
+  set busy(value: boolean) {
+    this.handlerRunning = value;
+    // A handler is done: what waits behind a telnet reply may go, before dispatch drains its inbox.
+    if (!value && this.held.length > 0) this.releaseHeld();
+  }
+
+  /**
+   * Takes the function that handles decoder events and returns the one to
+   * give the decoder: it holds events back while a telnet reply waits.
+   */
+  inOrder(dispatch: (event: LineEvent) => void): (event: LineEvent) => void {
+    this.dispatch = dispatch;
+    return this.deliver;
+  }
+
+  /**
+   * Feeds bytes from the socket (after inOrder()): telnet commands are
+   * answered and removed, the data goes to the decoder. True when any data
+   * byte arrived: telnet commands alone are not input.
+   */
+  receive(chunk: Uint8Array): boolean {
+    if (this.telnet === undefined) {
+      if (chunk.indexOf(0xff) === -1) {
+        this.decoder.push(chunk, this.deliver);
+        if (chunk.length === 0) return false;
+        this.atLineStart = chunk[chunk.length - 1] === 0x0a;
+        return true;
+      }
+      this.telnet = { filter: new TelnetFilter(this.atLineStart), sink: this.telnetSink() };
+    }
+    return this.telnet.filter.push(chunk, this.telnet.sink) > 0;
+  }
+
+  private readonly deliver = (event: LineEvent): void => {
+    if (this.held.length === 0) {
+      this.dispatch!(event);
+      return;
+    }
+    this.held.push(event);
+    if (this.held.length >= HELD_PAUSE) this.socket.pause();
+  };
+
+  private telnetSink(): TelnetSink {
+    return {
+      data: (bytes) => this.decoder.push(bytes, this.deliver),
+      reply: (bytes) => this.replyInOrder(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)),
+      // Answered like a frame, so a flood of them costs what a flood of PINGs does.
+      areYouThere: () => {
+        if (this.frameBucket.take()) this.replyInOrder(Buffer.from(STILL_HERE));
+      },
+    };
+  }
+
+  /** Sends a telnet reply after the answers to every frame received before it. */
+  private replyInOrder(bytes: Buffer): void {
+    // Not busy: every earlier frame is answered (dispatch's inbox is empty).
+    if (this.held.length === 0 && !this.handlerRunning) {
+      this.send(bytes);
+      return;
+    }
+    this.held.push({ kind: 'telnet-reply', bytes });
+    if (this.held.length >= HELD_PAUSE) this.socket.pause();
+  }
+
+  /** Runs held events and sends held replies, in order, until a handler goes asynchronous again. */
+  private releaseHeld(): void {
+    // Events dispatch still queues arrived before the first held reply.
+    if (this.inbox.length > 0) this.held.unshift(...this.inbox.splice(0));
+    while (this.held.length > 0 && !this.handlerRunning && this.open) {
+      const item = this.held.shift()!;
+      if (item.kind === 'telnet-reply') this.send(item.bytes);
+      else this.dispatch!(item);
+    }
+    if (!this.open) this.held = [];
   }
 
   get state(): SessionState {

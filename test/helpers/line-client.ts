@@ -77,10 +77,13 @@ export class LineClient {
     });
   }
 
-  /** Connects to 127.0.0.1:port (or `host`); rejects after `timeoutMs`. */
-  static connect(port: number, host = '127.0.0.1', timeoutMs = DEFAULT_WAIT_MS): Promise<LineClient> {
+  /**
+   * Connects to 127.0.0.1:port (or `host`), from `localAddress` when given
+   * (another 127.x.y.z stands for another client address); rejects after `timeoutMs`.
+   */
+  static connect(port: number, host = '127.0.0.1', timeoutMs = DEFAULT_WAIT_MS, localAddress?: string): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host });
+      const socket = net.connect({ port, host, ...(localAddress !== undefined ? { localAddress } : {}) });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();

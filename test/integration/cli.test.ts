@@ -73,7 +73,57 @@ describe('chat-server bad flag values', () => {
   });
 });
 
+describe('chat-server data directory', () => {
+  it('a data dir that cannot be created: one line naming it, exit 1 at once (no spinning)', async () => {
+    const started = Date.now();
+    const r = await runBin(['--port', '0', '--data-dir', '/proc/no-such/chat'], 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect({ code: r.code, signal: r.signal }, r.stderr).toEqual({ code: 1, signal: null });
+    expect(r.stderr.trim().split('\n'), r.stderr).toEqual([
+      'chat-server: cannot start: cannot create the data directory /proc/no-such/chat: a parent folder cannot hold folders',
+    ]);
+  });
+
+  it('a data dir under a file, or not writable: one line, exit 1', async () => {
+    const file = path.join(makeTempDir(), 'plain-file');
+    fs.writeFileSync(file, 'x');
+    const r = await runBin(['--port', '0', '--data-dir', path.join(file, 'data')], 5_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`chat-server: cannot start: cannot use the data directory ${path.join(file, 'data')}: ${file} is not a folder`]);
+  });
+
+  it('logs the absolute path of its data dir at start-up, and keeps the new folder private', async () => {
+    const parent = makeTempDir();
+    const srv = await spawnServer([], { dataDir: path.join(parent, 'private') });
+    const listening = srv
+      .stderr()
+      .split('\n')
+      .map((l) => (l.startsWith('{') ? (JSON.parse(l) as Record<string, unknown>) : {}))
+      .find((e) => e.event === 'listening');
+    expect(listening?.dataDir).toBe(path.join(parent, 'private'));
+    expect(path.isAbsolute(String(listening?.dataDir))).toBe(true);
+    expect(fs.statSync(path.join(parent, 'private')).mode & 0o077).toBe(0);
+    expect(srv.port).toBeGreaterThan(0);
+  });
+});
+
 describe('chat-server port in use', () => {
+  it('exactly one line on stderr, the reason, and exit 1: no log lines before it', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await runBin(['--port', String(port), '--data-dir', makeTempDir()]);
+      expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+      expect(r.stderr.split('\n').filter((l) => l !== ''), r.stderr).toEqual([
+        `chat-server: cannot start: port ${port} on 127.0.0.1 is already in use (is another chat-server running?)`,
+      ]);
+      expect(r.stdout).toBe('');
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
   it('exits non-zero with a clear message naming the port', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

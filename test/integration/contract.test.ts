@@ -1,4 +1,4 @@
-// The wire contract (/work/shared/wire-contract.md), line by line, against
+// The wire contract (../shared/wire-contract.md beside the clone; restated in docs/PROTOCOL.md), line by line, against
 // the in-process server on real sockets. Each test gets a fresh server and
 // data dir, so no presence or history leaks from one test to the next.
 

@@ -18,6 +18,14 @@ describe('parseClientFrame', () => {
     ['ROOMS', { type: 'ROOMS' }],
     ['HISTORY', { type: 'HISTORY' }],
     ['HISTORY|', { type: 'HISTORY' }],
+    // Cut to the server's cap later, as docs/PROTOCOL.md says, never refused for being large.
+    ['HISTORY|9999999999', { type: 'HISTORY', count: 9999999999 }],
+    [`HISTORY|${'9'.repeat(400)}`, { type: 'HISTORY', count: Number.MAX_SAFE_INTEGER }],
+    // Typed by hand: spaces and tabs around the type are ignored, the payload is kept as sent.
+    [' text|hi', { type: 'TEXT', message: 'hi', seed: false }],
+    ['TEXT |hi ', { type: 'TEXT', message: 'hi ', seed: false }],
+    ['\tjoin\t| dev', { type: 'JOIN', room: ' dev' }],
+    ['  users  ', { type: 'USERS' }],
     ['HISTORY|5', { type: 'HISTORY', count: 5 }],
     ['HISTORY|007', { type: 'HISTORY', count: 7 }],
     ['PING', { type: 'PING', token: '' }],
@@ -65,12 +73,12 @@ describe('parseClientFrame', () => {
     ['HISTORY| 5', 'BAD_FRAME'],
     ['HISTORY|1e3', 'BAD_FRAME'],
     ['HISTORY|0x10', 'BAD_FRAME'],
-    ['HISTORY|9999999999', 'BAD_FRAME'],
     ['HELLO', 'UNKNOWN_TYPE'],
     ['FOO|bar', 'UNKNOWN_TYPE'],
     ['', 'UNKNOWN_TYPE'],
     ['|TEXT', 'UNKNOWN_TYPE'],
-    [' TEXT|hi', 'UNKNOWN_TYPE'],
+    ['\fJOIN|lobby', 'UNKNOWN_TYPE'],
+    ['TE XT|hi', 'UNKNOWN_TYPE'],
     ['4|x', 'UNKNOWN_TYPE'],
     ['SUCCESS|server frames are not client frames', 'UNKNOWN_TYPE'],
     ['PONG', 'UNKNOWN_TYPE'],
@@ -86,7 +94,38 @@ describe('parseClientFrame', () => {
     expect(result.ok || result.message.length > 0).toBe(true);
   });
 
-  it('quotes at most 32 characters of an unknown type back', () => {
+  it('echoes an unknown type as typed, with control characters shown, not dropped', () => {
+    expect(parseClientFrame('FooBar|x')).toEqual({
+      ok: false,
+      code: 'UNKNOWN_TYPE',
+      message: "unknown frame type 'FooBar'; send HELP for the list",
+    });
+    expect(parseClientFrame('\fJOIN|lobby')).toEqual({
+      ok: false,
+      code: 'UNKNOWN_TYPE',
+      message: "unknown frame type '\\x0cJOIN'; send HELP for the list",
+    });
+    const bidi = parseClientFrame('\u202eNIOJ|x');
+    expect(bidi.ok === false && bidi.message).toContain("'\\u202eNIOJ'");
+  });
+
+  it('a line without | that is no type is taken for a message: the error says how to send it', () => {
+    expect(parseClientFrame('hello everyone')).toEqual({
+      ok: false,
+      code: 'UNKNOWN_TYPE',
+      message: "unknown frame type 'hello everyone'; to say it in the room send TEXT|hello everyone (HELP lists every frame)",
+    });
+    // Too long or unsafe to repeat: a placeholder instead of a copy.
+    const long = parseClientFrame('word '.repeat(30));
+    expect(long.ok === false && long.message).toContain('send TEXT|your message');
+    const unsafe = parseClientFrame('hi\u0007 there');
+    expect(unsafe.ok === false && unsafe.message).toBe(
+      "unknown frame type 'hi\\x07 there'; to say it in the room send TEXT|your message (HELP lists every frame)",
+    );
+    expect(parseClientFrame('   ')).toMatchObject({ ok: false, code: 'UNKNOWN_TYPE', message: expect.stringContaining('no frame type') });
+  });
+
+  it('quotes at most 40 characters of an unknown type back', () => {
     const result = parseClientFrame(`${'X'.repeat(5000)}|y`);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.message.length).toBeLessThan(120);
@@ -155,8 +194,10 @@ describe('splitFields and splitType', () => {
   });
 
   it('splitType upper-cases the type and keeps the payload as sent', () => {
-    expect(splitType('login|Bob|x')).toEqual({ type: 'LOGIN', payload: 'Bob|x' });
-    expect(splitType('ping')).toEqual({ type: 'PING', payload: undefined });
-    expect(splitType('ping|')).toEqual({ type: 'PING', payload: '' });
+    expect(splitType('login|Bob|x')).toEqual({ sent: 'login', type: 'LOGIN', payload: 'Bob|x' });
+    expect(splitType('ping')).toEqual({ sent: 'ping', type: 'PING', payload: undefined });
+    expect(splitType('ping|')).toEqual({ sent: 'ping', type: 'PING', payload: '' });
+    expect(splitType(' \tping \t| x ')).toEqual({ sent: 'ping', type: 'PING', payload: ' x ' });
+    expect(splitType('\vping\f|')).toEqual({ sent: '\vping\f', type: '\vPING\f', payload: '' });
   });
 });

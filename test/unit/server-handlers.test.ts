@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LineEvent } from '../../src/protocol/index.js';
+import { CLIENT_FRAME_TYPES } from '../../src/protocol/parse.js';
 import { hashPassword } from '../../src/server/accounts.js';
 import { LocalBus } from '../../src/server/bus/local-bus.js';
 import type { ServerContext } from '../../src/server/context.js';
@@ -18,7 +19,7 @@ import { createLogger } from '../../src/server/log.js';
 import { leaveRoom } from '../../src/server/membership.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { Presence } from '../../src/server/presence.js';
-import { FailureThrottle } from '../../src/server/rate-limit.js';
+import { LoginGuard, NAME_BRAKE_AFTER } from '../../src/server/login-guard.js';
 import { Relay } from '../../src/server/relay.js';
 import { Session, type CloseReason, type OutputScheduler, type SessionState } from '../../src/server/session.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
@@ -105,7 +106,7 @@ function makeHarness(overrides: Partial<ServerOptions> = {}): Harness {
     history: new RoomHistory(store, Math.max(1, options.historyReplay)),
     store,
     stats: { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 },
-    loginFailures: new FailureThrottle(options.loginFailures, 60_000, clock),
+    loginGuard: new LoginGuard(options.loginFailures, clock),
   };
   (h as { ctx: ServerContext }).ctx = ctx;
 
@@ -405,7 +406,7 @@ describe('dispatch', () => {
     expect(alice.socket.isPaused()).toBe(true);
     await h.settle();
     expect(alice.socket.isPaused()).toBe(false);
-    expect(alice.take()).toEqual(Array.from({ length: 300 }, (_, i) => `PONG|${i}`));
+    expect(alice.take()).toEqual(['SYSTEM|no messages in lobby yet', ...Array.from({ length: 300 }, (_, i) => `PONG|${i}`)]);
   });
 });
 
@@ -430,6 +431,16 @@ describe('before login', () => {
     expect(bob.take()).toEqual([]);
   });
 
+  it('HELP names every frame a client may send, HELP itself and the seed aliases included', async () => {
+    const h = makeHarness();
+    const help = (await h.connect().send('HELP')).join('\n');
+    expect(CLIENT_FRAME_TYPES.length).toBeGreaterThan(10);
+    for (const type of CLIENT_FRAME_TYPES) {
+      const shown = /^[0-9]$/.test(type) ? `${type}|` : type;
+      expect(help, type).toMatch(new RegExp(`(^|[^A-Z0-9])${shown.replace('|', '\\|')}`, 'm'));
+    }
+  });
+
   it('PING, HELP and LOGOUT are answered', async () => {
     const h = makeHarness();
     const c = h.connect();
@@ -446,6 +457,7 @@ describe('before login', () => {
     const h = makeHarness();
     const c = h.connect();
     expect(await c.send('FOO|bar')).toEqual(["ERROR|UNKNOWN_TYPE|unknown frame type 'FOO'; send HELP for the list"]);
+    expect(await c.send('foo|bar')).toEqual(["ERROR|UNKNOWN_TYPE|unknown frame type 'foo'; send HELP for the list"]);
     expect(await c.send('LOGIN')).toEqual(['ERROR|BAD_FRAME|usage: LOGIN|name or LOGIN|name|password']);
     expect(c.session.open).toBe(true);
   });
@@ -568,7 +580,7 @@ describe('TEXT', () => {
   it('3|ownname: with nothing after it is an empty message', async () => {
     const h = makeHarness();
     const alice = await h.guest('alice');
-    expect(await alice.send('3|alice:')).toEqual(['ERROR|BAD_FRAME|the message is empty']);
+    expect(await alice.send('3|alice:')).toEqual(['ERROR|BAD_FRAME|the message is empty: it has nothing visible']);
   });
 
   it('removes unsafe characters before relaying, keeps TAB', async () => {
@@ -588,8 +600,8 @@ describe('TEXT', () => {
     const alice = await h.guest('alice');
     const bob = await h.guest('bob');
     bob.take();
-    expect(await alice.send('TEXT|\u0007\u001b\u202e')).toEqual(['ERROR|BAD_FRAME|the message is empty']);
-    expect(await alice.send('TEXT|   ')).toEqual(['ERROR|BAD_FRAME|the message is empty']);
+    expect(await alice.send('TEXT|\u0007\u001b\u202e')).toEqual(['ERROR|BAD_FRAME|the message is empty: it has nothing visible']);
+    expect(await alice.send('TEXT|   ')).toEqual(['ERROR|BAD_FRAME|the message is empty: it has nothing visible']);
     expect(bob.take()).toEqual([]);
   });
 
@@ -897,6 +909,15 @@ describe('rooms', () => {
     expect(await alice.send('HISTORY|0')).toEqual(['ERROR|BAD_FRAME|usage: HISTORY or HISTORY|n with n a positive whole number']);
   });
 
+  it('HISTORY in a room with no messages says so, with or without a count: an answer is never silence', async () => {
+    const h = makeHarness();
+    const alice = await h.guest('alice');
+    expect(await alice.send('HISTORY')).toEqual(['SYSTEM|no messages in lobby yet']);
+    expect(await alice.send('HISTORY|5')).toEqual(['SYSTEM|no messages in lobby yet']);
+    await alice.send('JOIN|Dev');
+    expect(await alice.send('history|1')).toEqual(['SYSTEM|no messages in Dev yet']);
+  });
+
   it('HISTORY|n is capped at historyMax', async () => {
     const h = makeHarness({ historyMax: 30 });
     const seeded = seedRoom(h, 'lobby', 40);
@@ -1010,7 +1031,11 @@ describe('accounts (real scrypt)', () => {
   it('LOGIN|name|password registers a free name; the same password logs in again, a wrong one is BAD_PASSWORD', async () => {
     const h = makeHarness();
     const dave = h.connect();
-    expect(await dave.send('LOGIN|Dave|s3cret')).toEqual(['SUCCESS|Welcome, Dave! You are in lobby.', 'SYSTEM|Dave joined lobby']);
+    expect(await dave.send('LOGIN|Dave|s3cret')).toEqual([
+      'SUCCESS|Welcome, Dave! You are in lobby. (registered: from now on Dave needs this password)',
+      'SYSTEM|Dave joined lobby',
+    ]);
+    expect(h.logLines.some((l) => l.includes('"register"'))).toBe(true);
     const account = await h.store.getAccount('dave');
     expect(account?.name).toBe('Dave');
     expect(account?.secret).toMatch(/^scrypt\$/);
@@ -1040,25 +1065,48 @@ describe('accounts (real scrypt)', () => {
     expect(await h.store.getAccount('erin')).toBeUndefined();
   });
 
-  it('after 3 wrong passwords for a name, further attempts are RATE_LIMITED until the minute has passed', async () => {
+  it('after 3 wrong passwords for a name from one address, that address is RATE_LIMITED for it until the minute has passed', async () => {
     const h = makeHarness();
     await register(h, 'carol');
-    const c = h.connect();
+    const c = h.connect({ address: '10.0.0.1' });
     for (let i = 0; i < 3; i++) expect(await c.send(`LOGIN|carol|wrong${i}`)).toEqual(['ERROR|BAD_PASSWORD|wrong password for carol']);
-    // From another address, with the right password: the name is blocked.
-    const elsewhere = h.connect({ address: '10.0.0.9' });
-    expect(await elsewhere.send('LOGIN|carol|pw1')).toEqual(['ERROR|RATE_LIMITED|too many wrong passwords; wait a minute and try again']);
+    const limited = 'ERROR|RATE_LIMITED|too many wrong passwords from your address; wait a minute and try again';
+    expect(await c.send('LOGIN|carol|pw1')).toEqual([limited]);
+    // Another connection from the same address is no way round it.
+    expect(await h.connect({ address: '10.0.0.1' }).send('LOGIN|carol|pw1')).toEqual([limited]);
     h.now += 60_000;
-    expect((await elsewhere.send('LOGIN|carol|pw1'))[0]).toBe('SUCCESS|Welcome, carol! You are in lobby.');
+    expect((await c.send('LOGIN|carol|pw1'))[0]).toBe('SUCCESS|Welcome, carol! You are in lobby.');
   });
 
-  it('after 3 wrong passwords from one address, that address is RATE_LIMITED for other names too', async () => {
+  it("an attacker's wrong passwords never lock the owner out: the owner logs in from another address at once", async () => {
     const h = makeHarness();
-    for (const name of ['carol', 'dan', 'erin', 'fred']) await register(h, name);
+    await register(h, 'carol');
+    const attacker = h.connect({ address: '10.0.0.66' });
+    for (let i = 0; i < 10; i++) expect((await attacker.send(`LOGIN|carol|guess${i}`))[0]).toMatch(/^ERROR\|(BAD_PASSWORD|RATE_LIMITED)\|/);
+    const owner = h.connect({ address: '192.0.2.7' });
+    expect((await owner.send('LOGIN|carol|pw1'))[0]).toBe('SUCCESS|Welcome, carol! You are in lobby.');
+  });
+
+  it('wrong passwords from one address over many names: RATE_LIMITED for every name after 3 times the limit', async () => {
+    const h = makeHarness();
+    const names = Array.from({ length: 10 }, (_, i) => `user${i}`);
+    for (const name of names) await register(h, name);
     const c = h.connect({ address: '10.0.0.1' });
-    for (const name of ['carol', 'dan', 'erin']) expect((await c.send(`LOGIN|${name}|bad`))[0]).toMatch(/^ERROR\|BAD_PASSWORD\|/);
-    expect(await c.send('LOGIN|fred|pw1')).toEqual(['ERROR|RATE_LIMITED|too many wrong passwords; wait a minute and try again']);
+    for (const name of names.slice(0, 9)) expect((await c.send(`LOGIN|${name}|bad`))[0]).toMatch(/^ERROR\|BAD_PASSWORD\|/);
+    expect((await c.send('LOGIN|user9|pw1'))[0]).toMatch(/^ERROR\|RATE_LIMITED\|/);
     const other = h.connect({ address: '10.0.0.2' });
-    expect((await other.send('LOGIN|fred|pw1'))[0]).toBe('SUCCESS|Welcome, fred! You are in lobby.');
+    expect((await other.send('LOGIN|user9|pw1'))[0]).toBe('SUCCESS|Welcome, user9! You are in lobby.');
+  });
+
+  it('a name guessed from many addresses is braked, never locked: the owner still gets in', async () => {
+    const h = makeHarness();
+    await register(h, 'carol');
+    for (let i = 0; i < NAME_BRAKE_AFTER; i++) {
+      expect((await h.connect({ address: `10.1.0.${i}` }).send('LOGIN|carol|guess'))[0]).toMatch(/^ERROR\|BAD_PASSWORD\|/);
+    }
+    expect(h.ctx.loginGuard.check('10.2.0.1', 'carol')).toEqual({ refused: false, delayMs: 250 });
+    // The owner, from an address never seen before, waits the brake's delay and is in.
+    const owner = h.connect({ address: '10.2.0.1' });
+    expect((await owner.send('LOGIN|carol|pw1'))[0]).toBe('SUCCESS|Welcome, carol! You are in lobby.');
   });
 });

@@ -3,7 +3,7 @@ import { checkName, codePointLength, escapeUnsafe, nameKey, stripUnsafe } from '
 
 /** The contract's unsafe set: C0 except TAB, DEL, C1, bidi embeddings/overrides/isolates. */
 const isUnsafe = (cp: number): boolean =>
-  (cp < 0x20 && cp !== 0x09) || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+  (cp < 0x20 && cp !== 0x09) || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 
 describe('checkName', () => {
   it.each([

@@ -12,6 +12,8 @@ export async function history(ctx: ServerContext, session: Session, frame: Frame
   const count = Math.min(frame.count ?? DEFAULT_HISTORY_COUNT, ctx.options.historyMax);
   const room = session.room!;
   const messages = await ctx.history.recent(room.key, count);
+  // An answer is never silence: an empty room says so.
+  if (messages.length === 0) session.send(encodeSystem(`no messages in ${room.name} yet`));
   for (const m of messages) session.send(encodeHistory(m.time, m.from, m.message));
 }
 
@@ -41,10 +43,14 @@ const HELP_LINES = [
   'TEXT|message  - say something in your room',
   'PRIVATE|name|message  - message one user',
   'JOIN|room  - move to another room (created on first use)',
-  'USERS  - who is in your room;  ROOMS  - rooms with people in them',
+  'USERS  - who is in your room',
+  'ROOMS  - rooms with people in them',
   'HISTORY  or  HISTORY|n  - recent messages of your room',
-  'PING  or  PING|token  - liveness check;  STATS  - server figures',
+  'PING  or  PING|token  - liveness check',
+  'STATS  - server figures',
+  'HELP  - this list',
   'LOGOUT  - leave',
+  'Aliases of the earlier client: 1|name = LOGIN|name, 3|message = TEXT|message, 2|name = LOGOUT',
 ].map(encodeSystem);
 
 export function help(_ctx: ServerContext, session: Session): void {

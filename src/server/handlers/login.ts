@@ -24,11 +24,10 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
 
   session.setState('authenticating');
   let account: Account | undefined;
+  let registered = false;
   try {
-    account =
-      frame.password === undefined
-        ? await requireGuestName(ctx, key)
-        : await authenticate(ctx, session, key, check.name, frame.password);
+    if (frame.password === undefined) await requireGuestName(ctx, key);
+    else ({ account, registered } = await authenticate(ctx, session, key, check.name, frame.password));
   } finally {
     // A refused login leaves the connection free to try again.
     if ((session.state as string) === 'authenticating') session.setState('greeting');
@@ -46,7 +45,8 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   session.key = key;
   session.setState('active');
   ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
-  session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${account ? '' : ' (guest)'}`));
+  const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
+  session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
 
   if (!session.decoder.sawLineFeed) {
     session.flush();
@@ -72,29 +72,45 @@ async function requireGuestName(ctx: ServerContext, key: string): Promise<undefi
 }
 
 /** Logs in to a registered name, or registers a free one. */
-async function authenticate(ctx: ServerContext, session: Session, key: string, name: string, password: string): Promise<Account> {
-  const byName = `name:${key}`;
-  const byAddress = `address:${session.address}`;
-  if (ctx.loginFailures.blocked(byName) || ctx.loginFailures.blocked(byAddress)) {
-    throw new ChatError('RATE_LIMITED', 'too many wrong passwords; wait a minute and try again');
-  }
+async function authenticate(
+  ctx: ServerContext,
+  session: Session,
+  key: string,
+  name: string,
+  password: string,
+): Promise<{ account: Account; registered: boolean }> {
+  const guard = ctx.loginGuard;
   let account = await ctx.store.getAccount(key);
   if (account === undefined) {
-    const candidate: Account = { key, name, secret: await hashPassword(password), createdAt: ctx.clock() };
-    if (await ctx.store.createAccount(candidate)) {
-      ctx.log.info('register', { session: session.id, name });
-      return candidate;
+    const allowed = guard.mayRegister(session.address);
+    if (allowed.refused) throw new ChatError('RATE_LIMITED', allowed.reason);
+    const candidate = await guard.register(session.address, async () => {
+      const secret = await hashPassword(password);
+      const made: Account = { key, name, secret, createdAt: ctx.clock() };
+      return (await ctx.store.createAccount(made)) ? made : undefined;
+    });
+    if (candidate !== undefined) {
+      ctx.log.info('register', { session: session.id, name, address: session.address });
+      guard.succeeded(session.address, key);
+      return { account: candidate, registered: true };
     }
     // Someone registered the name meanwhile: check against theirs.
     account = await ctx.store.getAccount(key);
     if (account === undefined) throw new ChatError('UNAVAILABLE', 'could not register the name; try again');
   }
-  if (!(await verifyPassword(password, account.secret))) {
-    ctx.loginFailures.fail(byName);
-    ctx.loginFailures.fail(byAddress);
+  const verdict = guard.beginCheck(session.address, key);
+  if (verdict.refused) throw new ChatError('RATE_LIMITED', verdict.reason);
+  let right = false;
+  try {
+    // A name under attack from many addresses: every guess waits (the owner's known addresses do not).
+    if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
+    right = await verifyPassword(password, account.secret);
+  } finally {
+    guard.endCheck(session.address, key, right);
+  }
+  if (!right) {
     ctx.log.warn('bad-password', { session: session.id, name: account.name, address: session.address });
     throw new ChatError('BAD_PASSWORD', `wrong password for ${account.name}`);
   }
-  ctx.loginFailures.clear(byName);
-  return account;
+  return { account, registered: false };
 }

@@ -6,6 +6,7 @@ import {
   encodeSent,
   encodeSystem,
   encodeText,
+  hasVisible,
   nameKey,
   stripUnsafe,
 } from '../../protocol/index.js';
@@ -21,7 +22,8 @@ function takeMessageToken(session: Session): void {
 /** The message as it will be relayed: unsafe characters removed, length checked. */
 function cleanMessage(ctx: ServerContext, raw: string): string {
   const message = stripUnsafe(raw);
-  if (message.trim() === '') throw new ChatError('BAD_FRAME', 'the message is empty');
+  // An empty-looking line (only spaces, U+200B, fillers…) says nothing and can be mistaken for a glitch.
+  if (!hasVisible(message)) throw new ChatError('BAD_FRAME', 'the message is empty: it has nothing visible');
   const max = ctx.options.maxMessageChars;
   if (message.length > max && codePointLength(message, max) > max) {
     throw new ChatError('MESSAGE_TOO_LONG', `messages are limited to ${max} characters`);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
+import { prepareDataDir } from './data-dir.js';
 import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 
 const SCHEMA = `
@@ -42,6 +43,47 @@ export interface SqliteStoreOptions {
   onCheckpointError?: (message: string) => void;
 }
 
+/** A database that cannot be used as it is; the message names the file and the way out. */
+export class DatabaseError extends Error {
+  override readonly name = 'DatabaseError';
+}
+
+/**
+ * Opens the database private to this user (SQLite gives the -wal and -shm
+ * files the database file's mode), and refuses a damaged one at once rather
+ * than failing every request later.
+ */
+function openChecked(file: string): Database.Database {
+  const recover = `stop the server and recover it: sqlite3 ${file} ".recover" | sqlite3 recovered.db, then put recovered.db in its place`;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    chmodSync(file, 0o600);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a crash of this process (SIGKILL);
+    // only a power loss can take the last transactions.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const problems = (db.pragma('quick_check') as Array<{ quick_check: string }>).map((r) => r.quick_check);
+    if (problems.length !== 1 || problems[0] !== 'ok') {
+      throw new DatabaseError(`the database ${file} is damaged (${problems[0]}); ${recover}`);
+    }
+    db.exec(SCHEMA);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof DatabaseError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new DatabaseError(`the database ${file} is damaged (${(err as Error).message}); ${recover}`);
+    }
+    if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_CANTOPEN') || code === 'EACCES' || code === 'EPERM') {
+      throw new DatabaseError(`cannot open the database ${file} for writing (${(err as Error).message})`);
+    }
+    throw err;
+  }
+}
+
 type RoomRow = { time: number; room_key: string; room: string; sender: string; body: string };
 type PrivateRow = { id: number; time: number; sender: string; sender_key: string; recipient: string; recipient_key: string; body: string };
 type AccountRow = { name_key: string; name: string; secret: string; created_at: number };
@@ -63,15 +105,8 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer | undefined;
 
   constructor(dataDir: string, options: SqliteStoreOptions = {}) {
-    mkdirSync(dataDir, { recursive: true });
-    this.file = path.join(dataDir, DATABASE_FILE);
-    this.db = new Database(this.file);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a commit survives a crash of this process (SIGKILL);
-    // only a power loss can take the last transactions.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.file = path.join(prepareDataDir(dataDir), DATABASE_FILE);
+    this.db = openChecked(this.file);
     if (options.checkpointThread) {
       this.db.pragma('wal_autocheckpoint = 0');
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
