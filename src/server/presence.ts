@@ -8,6 +8,7 @@ function closeBatch(room: Room): void {
     room.batch.closed = true;
     room.batch = undefined;
   }
+  room.names = undefined;
 }
 
 // Who is online and where: names (by comparison key) and rooms as sets of
@@ -20,6 +21,8 @@ export interface Room {
   readonly members: Set<Session>;
   /** This turn's shared broadcast lines (see RoomBatch). */
   batch: RoomBatch | undefined;
+  /** The members' names, sorted, until the membership changes. */
+  names: readonly string[] | undefined;
 }
 
 export const LOBBY = 'lobby';
@@ -27,6 +30,8 @@ export const LOBBY = 'lobby';
 export class Presence {
   private readonly users = new Map<string, Session>();
   private readonly rooms = new Map<string, Room>();
+  /** The sorted room list, until a room's membership changes. */
+  private listing: RoomCount[] | undefined;
 
   get userCount(): number {
     return this.users.size;
@@ -65,10 +70,11 @@ export class Presence {
   enter(session: Session, key: string, name: string): Room {
     let room = this.rooms.get(key);
     if (room === undefined) {
-      room = { key, name, members: new Set(), batch: undefined };
+      room = { key, name, members: new Set(), batch: undefined, names: undefined };
       this.rooms.set(key, room);
     }
     closeBatch(room);
+    this.listing = undefined;
     room.members.add(session);
     session.room = room;
     return room;
@@ -80,6 +86,7 @@ export class Presence {
     if (room === undefined) return undefined;
     session.room = undefined;
     closeBatch(room);
+    this.listing = undefined;
     room.members.delete(session);
     const emptied = room.members.size === 0;
     if (emptied) this.rooms.delete(room.key);
@@ -87,14 +94,18 @@ export class Presence {
   }
 
   /** Rooms that have people in them, by name. */
-  roomList(): RoomCount[] {
-    return sortRooms([...this.rooms.values()].map((r) => ({ room: r.name, count: r.members.size })));
+  roomList(): readonly RoomCount[] {
+    this.listing ??= sortRooms([...this.rooms.values()].map((r) => ({ room: r.name, count: r.members.size })));
+    return this.listing;
   }
 
   /** Names in a room, sorted case-insensitively. */
-  namesIn(room: Room): string[] {
-    const names: string[] = [];
-    for (const s of room.members) if (s.name !== undefined) names.push(s.name);
-    return sortNames(names);
+  namesIn(room: Room): readonly string[] {
+    if (room.names === undefined) {
+      const names: string[] = [];
+      for (const s of room.members) if (s.name !== undefined) names.push(s.name);
+      room.names = sortNames(names);
+    }
+    return room.names;
   }
 }

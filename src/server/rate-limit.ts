@@ -19,15 +19,30 @@ export class TokenBucket {
   /** Takes one token if there is one. A rate of 0 means unlimited. */
   take(): boolean {
     if (this.rate === 0) return true;
+    this.refill();
+    // Sums of fractional refills land a hair under whole numbers.
+    if (this.tokens < 1 - 1e-9) return false;
+    this.tokens = Math.max(-this.burst, this.tokens - 1);
+    return true;
+  }
+
+  /**
+   * Charges `tokens` more for work already done (a large answer): the
+   * bucket may go into debt, down to one burst, and later takes wait until
+   * it is paid back. So an expensive frame costs its sender, not others.
+   */
+  charge(tokens: number): void {
+    if (this.rate === 0 || tokens <= 0) return;
+    this.refill();
+    this.tokens = Math.max(-this.burst, this.tokens - tokens);
+  }
+
+  private refill(): void {
     const now = this.clock();
     if (now > this.last) {
       this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
       this.last = now;
     }
-    // Sums of fractional refills land a hair under whole numbers.
-    if (this.tokens < 1 - 1e-9) return false;
-    this.tokens = Math.max(0, this.tokens - 1);
-    return true;
   }
 }
 

@@ -27,11 +27,11 @@ export class LocalDirectory implements Directory {
     return this.presence.room(key)?.name ?? proposed;
   }
 
-  namesIn(room: Room): string[] {
+  namesIn(room: Room): readonly string[] {
     return this.presence.namesIn(room);
   }
 
-  rooms(): RoomCount[] {
+  rooms(): readonly RoomCount[] {
     return this.presence.roomList();
   }
 

@@ -2,7 +2,7 @@ import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../prot
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
-import { whenReady, type FrameOf } from './types.js';
+import { sendCharged, whenReady, type FrameOf } from './types.js';
 
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
@@ -14,7 +14,7 @@ export async function history(ctx: ServerContext, session: Session, frame: Frame
   const messages = await ctx.history.recent(room.key, count);
   // An answer is never silence: an empty room says so.
   if (messages.length === 0) session.send(encodeSystem(`no messages in ${room.name} yet`));
-  for (const m of messages) session.send(encodeHistory(m.time, m.from, m.message));
+  sendCharged(session, ...messages.map((m) => encodeHistory(m.time, m.from, m.message)));
 }
 
 export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING'>): void {

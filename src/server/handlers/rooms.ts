@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
 import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
-import { whenReady, type FrameOf } from './types.js';
+import { sendCharged, whenReady, type FrameOf } from './types.js';
 
 export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>): Promise<void> {
   const check = checkName(frame.room, 'room name');
@@ -13,15 +13,17 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
     session.send(encodeSystem(`you are already in ${session.room.name}`));
     return;
   }
+  // A room change sends a notice to everyone in two rooms: it costs what a message does.
+  if (!session.messageBucket.take()) throw new ChatError('RATE_LIMITED', 'slow down: too many room changes');
   await moveToRoom(ctx, session, check.key, check.name);
 }
 
 export function users(ctx: ServerContext, session: Session): void | Promise<void> {
   requireDirectory(ctx);
-  return whenReady(ctx.directory.namesIn(session.room!), (names) => session.send(encodeUsers(names)));
+  return whenReady(ctx.directory.namesIn(session.room!), (names) => sendCharged(session, encodeUsers(names)));
 }
 
 export function rooms(ctx: ServerContext, session: Session): void | Promise<void> {
   requireDirectory(ctx);
-  return whenReady(ctx.directory.rooms(), (list) => session.send(encodeRooms(list)));
+  return whenReady(ctx.directory.rooms(), (list) => sendCharged(session, encodeRooms(list)));
 }

@@ -19,3 +19,20 @@ export function whenReady<T>(value: T | Promise<T>, next: (value: T) => void | P
 
 /** One handler per frame type: a missing one is a compile error. */
 export type HandlerTable = { [T in FrameType]: Handler<T> };
+
+/** Answer bytes that cost one more frame of the sender's budget. */
+export const CHARGE_BYTES = 1024;
+
+/**
+ * Sends a large answer (a long USERS, ROOMS or HISTORY) and charges its
+ * size to the sender's frame budget, so asking for it again and again
+ * costs the asker, not everyone else.
+ */
+export function sendCharged(session: Session, ...lines: string[]): void {
+  let bytes = 0;
+  for (const line of lines) {
+    session.send(line);
+    bytes += line.length;
+  }
+  session.frameBucket.charge(Math.floor(bytes / CHARGE_BYTES));
+}
