@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   EXIT,
+  EXIT_MEANINGS,
   OPTION_TABLE,
   PASSWORD_ENV,
   defaultOptions,
@@ -22,18 +23,40 @@ function version(): string {
   }
 }
 
-const EXIT_HELP = `
+/** Splits `text` into lines of at most `width` columns, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+function exitHelp(): string {
+  const codes = EXIT_MEANINGS.map((e) => {
+    const lead = `  ${String(e.code).padEnd(5)}`;
+    return wrap(e.meaning.replace(/`/g, ''), 79 - lead.length).join(`\n${' '.repeat(lead.length)}`).replace(/^/, lead);
+  });
+  return `
 Exit codes:
-  ${EXIT.OK}    done (quit, or end of input in scripting mode)
-  ${EXIT.RUNTIME}    could not connect (refused, unknown host), or the connection was lost for good
-  ${EXIT.USAGE}    usage error (bad flag; --name missing when stdin is not a terminal)
-  ${EXIT.LOGIN_REFUSED}    login refused: name taken or invalid, wrong or missing password
-  ${EXIT.INTERRUPTED}  scripting mode interrupted by a signal
+${codes.join('\n')}
 
 When stdin is not a terminal, stdin lines are sent as messages (slash commands
 work), received messages are printed as plain lines, and the client exits once
 everything is sent. Set ${PASSWORD_ENV} to log in with a password without a prompt.
 `;
+}
+
+/** A usage error, in the style of every bin: one line, `chat-client: reason (see chat-client --help)`. */
+export function usageLine(reason: string): string {
+  return `chat-client: ${reason} (see chat-client --help)\n`;
+}
 
 /** Where commander writes help and errors; tests capture them. */
 export interface CliOutput {
@@ -41,15 +64,21 @@ export interface CliOutput {
   writeErr(text: string): void;
 }
 
-export function buildProgram(output?: CliOutput): Command {
+/** The message of the last bad flag value, as options.ts worded it (commander wraps it in its own words). */
+interface BadValue {
+  message?: string;
+}
+
+function buildProgram(output: CliOutput, badValue: BadValue): Command {
   const defaults = defaultOptions();
   const program = new Command('chat-client')
     .description('Terminal client for the chat server: chat in rooms, private messages, history.')
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
-    .addHelpText('after', EXIT_HELP);
-  if (output !== undefined) program.configureOutput(output);
+    .addHelpText('after', exitHelp());
+  // Errors are printed by parseArgs, in one line; commander prints only help and the version.
+  program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr, outputError: () => undefined });
   for (const spec of OPTION_TABLE) {
     const option = new Option(spec.flag, spec.description);
     const shown = describeDefault(spec, defaults);
@@ -59,7 +88,8 @@ export function buildProgram(output?: CliOutput): Command {
         try {
           return parseOptionValue(spec, text);
         } catch (error) {
-          throw new InvalidArgumentError((error as Error).message);
+          badValue.message = (error as Error).message;
+          throw new InvalidArgumentError(badValue.message);
         }
       });
     }
@@ -70,16 +100,38 @@ export function buildProgram(output?: CliOutput): Command {
   return program;
 }
 
-/** Parses argv; returns the options, or the exit code when commander already answered (help, version, error). */
-export function parseArgs(argv: readonly string[], output?: CliOutput): ClientOptions | ExitCode {
-  const program = buildProgram(output);
+const stderrOutput: CliOutput = {
+  writeOut: (text) => process.stdout.write(text),
+  writeErr: (text) => process.stderr.write(text),
+};
+
+/** One line for a commander error: without its "error: " prefix, a suggestion kept on the same line. */
+function usageReason(error: CommanderError, program: Command, badValue: BadValue): string {
+  if (error.code === 'commander.invalidArgument' && badValue.message !== undefined) return badValue.message;
+  if (error.code === 'commander.excessArguments') {
+    return `unexpected argument '${program.args[0] ?? ''}' (every value belongs to a flag)`;
+  }
+  return error.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * Parses argv; returns the options, or the exit code when commander already
+ * answered (help, version) or the flags are wrong: then the one line of
+ * usageLine() went to stderr.
+ */
+export function parseArgs(argv: readonly string[], output: CliOutput = stderrOutput): ClientOptions | ExitCode {
+  const badValue: BadValue = {};
+  const program = buildProgram(output, badValue);
   try {
     program.parse(argv as string[]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
-        ? EXIT.OK
-        : EXIT.USAGE;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.OK;
+      output.writeErr(usageLine(usageReason(error, program, badValue)));
+      return EXIT.USAGE;
     }
     throw error;
   }
@@ -91,7 +143,8 @@ export function parseArgs(argv: readonly string[], output?: CliOutput): ClientOp
     name: o.name as string | undefined,
     room: o.room as string,
     passwordPrompt: o.passwordPrompt === true,
+    // commander names the value of --no-history `history`, true unless the flag is given.
+    skipHistory: o.history === false,
     color: o.color as boolean | undefined,
   };
 }
-

@@ -27,7 +27,7 @@ export type ConnectionStatus =
   | { state: 'connecting'; attempt: number }
   | { state: 'logging-in'; attempt: number }
   | { state: 'online'; reconnected: boolean; welcome: string }
-  /** Lost; the next attempt starts after `delayMs`. */
+  /** Lost (or, with waitForServer, not reached yet); the next attempt starts after `delayMs`. */
   | { state: 'waiting'; attempt: number; delayMs: number; error: string }
   | { state: 'closed'; reason: CloseReason };
 
@@ -111,6 +111,12 @@ export interface ConnectionOptions {
   backoff?: BackoffPolicy;
   /** Reconnect attempts after a loss before giving up; Infinity to keep trying. */
   maxReconnects?: number;
+  /**
+   * When the first connection fails for a network reason, keep trying with
+   * the reconnect backoff (a server that is not up yet) instead of failing
+   * open() at once. An unknown host still fails at once.
+   */
+  waitForServer?: boolean;
   connectTimeoutMs?: number;
   loginTimeoutMs?: number;
   /** Silence after which a PING checks the server is still there; 0 turns it off. */
@@ -127,6 +133,9 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 export const CLIENT_MAX_LINE_BYTES = 1024 * 1024;
 /** PING tokens the connection uses for itself start with this; their PONGs are not passed on. */
 export const HEARTBEAT_TOKEN_PREFIX = '~hb';
+
+/** Socket errors no wait will cure: the host name does not exist. */
+const PERMANENT_CONNECT_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
 
 /** Login refusals worth retrying while reconnecting: the old session may still hold the name. */
 const RETRYABLE_ON_RECONNECT = new Set(['NAME_TAKEN', 'SERVER_FULL', 'TIMEOUT', 'UNAVAILABLE', 'RATE_LIMITED']);
@@ -159,6 +168,7 @@ export class Connection {
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
   private readonly maxReconnects: number;
+  private readonly waitForServer: boolean;
   private readonly connectTimeoutMs: number;
   private readonly loginTimeoutMs: number;
   private readonly heartbeatMs: number;
@@ -170,6 +180,7 @@ export class Connection {
     this.random = options.random ?? Math.random;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxReconnects = options.maxReconnects ?? Infinity;
+    this.waitForServer = options.waitForServer ?? false;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -347,13 +358,16 @@ export class Connection {
     this.generation++;
     const failure = this.failure();
     const error = failure.message;
-    if (!this.everOnline) {
+    const connectFailed = () =>
       this.finish({ kind: 'connect-failed', error: failure }, new ConnectError('connect', failure.code, failure.message));
+    if (!this.everOnline && (!this.waitForServer || PERMANENT_CONNECT_ERRORS.has(failure.code))) {
+      connectFailed();
       return;
     }
     this.attempt += 1;
     if (this.attempt > this.maxReconnects) {
-      this.finish({ kind: 'gave-up', attempts: this.attempt - 1, error }, undefined);
+      if (!this.everOnline) connectFailed();
+      else this.finish({ kind: 'gave-up', attempts: this.attempt - 1, error }, undefined);
       return;
     }
     const delayMs = backoffDelay(this.attempt, this.backoff, this.random);

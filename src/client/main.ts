@@ -3,7 +3,8 @@ import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import readlineSync from 'readline-sync';
 import { checkName } from '../protocol/index.js';
 import { ConnectError } from './connection.js';
-import { parseArgs } from './cli.js';
+import { parseArgs, usageLine } from './cli.js';
+import { REFUSALS, connectFailureText, loginFailureText } from './failures.js';
 import { DEFAULT_QUEUE_LIMIT, EXIT, PASSWORD_ENV, chooseColorLevel, type ClientOptions, type ExitCode } from './options.js';
 import { renderNotice } from './render.js';
 import { Screen, runRepl } from './repl.js';
@@ -44,32 +45,12 @@ function newSession(
     chalk,
     output,
     queueLimit: DEFAULT_QUEUE_LIMIT,
-    // A script should not hang for ever on a server that is gone.
-    connection: scripting ? { maxReconnects: 10 } : {},
+    showReplayedHistory: !options.skipHistory,
+    // A script should not hang for ever on a server that is gone, and fails
+    // at once when there is none; a person at a terminal waits for it.
+    connection: scripting ? { maxReconnects: 10 } : { waitForServer: true },
   });
 }
-
-function loginFailureText(error: ConnectError, name: string): string {
-  switch (error.code) {
-    case 'NAME_TAKEN':
-      return `the name '${name}' is taken: someone with that name is online`;
-    case 'BAD_NAME':
-      return `the name '${name}' is not allowed: ${error.message}`;
-    case 'BAD_PASSWORD':
-      return `wrong password for '${name}'`;
-    case 'PASSWORD_REQUIRED':
-      return `'${name}' is a registered name and needs its password (--password-prompt, or ${PASSWORD_ENV} in scripts)`;
-    default:
-      return `login refused: ${error.message} [${error.code}]`;
-  }
-}
-
-function connectFailureText(error: ConnectError): string {
-  const hint = error.code === 'ECONNREFUSED' ? ' (is the server running? see --host and --port)' : '';
-  return `cannot connect: ${error.message}${hint}`;
-}
-
-const REFUSALS = new Set(['NAME_TAKEN', 'BAD_NAME', 'BAD_PASSWORD', 'PASSWORD_REQUIRED']);
 
 /** Asks for a name until it is valid; undefined when the user gives none. */
 function askName(question: string): string | undefined {
@@ -87,6 +68,32 @@ function askPassword(name: string): string | undefined {
   return answer === '' ? undefined : answer;
 }
 
+/** Passwords tried at a terminal before giving up with EXIT.LOGIN_REFUSED. */
+const PASSWORD_TRIES = 3;
+
+/**
+ * Connects and logs in; on a terminal this waits for a server that is not up
+ * yet (the session retries with the reconnect backoff and says so). Ctrl-C
+ * meanwhile stops waiting: readline is not running yet, so it is a SIGINT.
+ */
+async function openWaiting(session: ChatSession): Promise<'open' | 'quit'> {
+  let quitting = false;
+  const onInterrupt = () => {
+    quitting = true;
+    void session.quit();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    await session.open();
+    return 'open';
+  } catch (error) {
+    if (quitting) return 'quit';
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
 async function interactive(options: ClientOptions, chalk: ChalkInstance): Promise<ExitCode> {
   let name = options.name;
   if (name === undefined) {
@@ -99,6 +106,7 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
   let password = process.env[PASSWORD_ENV] || undefined;
   if (options.passwordPrompt && password === undefined) password = askPassword(name);
 
+  let passwordsTried = 0;
   const notice = (text: string) =>
     process.stdout.write(`${renderNotice('info', text, { chalk, now: () => new Date(), self: '', room: '' })}\n`);
   for (;;) {
@@ -115,12 +123,27 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
     const session = newSession(options, name, password, chalk, screen, false);
     notice(`connecting to ${options.host}:${options.port} as ${name}…`);
     try {
-      await session.open();
+      if ((await openWaiting(session)) === 'quit') {
+        process.stdout.write('\n');
+        return EXIT.OK;
+      }
     } catch (error) {
       if (!(error instanceof ConnectError)) throw error;
       if (error.kind === 'connect') {
         fail(connectFailureText(error));
         return EXIT.RUNTIME;
+      }
+      if (error.code === 'BAD_PASSWORD' && password !== undefined) {
+        passwordsTried += 1;
+        const left = PASSWORD_TRIES - passwordsTried;
+        if (left > 0) {
+          fail(`${loginFailureText(error, name)}; try again (${left} ${left === 1 ? 'try' : 'tries'} left)`);
+          password = askPassword(name);
+          if (password === undefined) return EXIT.LOGIN_REFUSED;
+          continue;
+        }
+        fail(`${loginFailureText(error, name)} (${PASSWORD_TRIES} tries)`);
+        return EXIT.LOGIN_REFUSED;
       }
       fail(loginFailureText(error, name));
       if (error.code === 'PASSWORD_REQUIRED' && password === undefined) {
@@ -133,6 +156,7 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
         if (next === undefined) return EXIT.LOGIN_REFUSED;
         name = next;
         password = process.env[PASSWORD_ENV] || undefined;
+        passwordsTried = 0;
         continue;
       }
       return REFUSALS.has(error.code) ? EXIT.LOGIN_REFUSED : EXIT.RUNTIME;
@@ -143,11 +167,11 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
 
 async function scripting(options: ClientOptions, chalk: ChalkInstance): Promise<ExitCode> {
   if (options.name === undefined) {
-    fail('--name is required when stdin is not a terminal (scripting mode); see --help');
+    process.stderr.write(usageLine('--name is required when stdin is not a terminal (scripting mode)'));
     return EXIT.USAGE;
   }
   if (options.passwordPrompt) {
-    fail(`--password-prompt needs a terminal; in scripting mode set ${PASSWORD_ENV} instead`);
+    process.stderr.write(usageLine(`--password-prompt needs a terminal; in scripting mode set ${PASSWORD_ENV} instead`));
     return EXIT.USAGE;
   }
   const check = checkName(options.name);
@@ -175,12 +199,6 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   const options = parseArgs(argv);
   if (typeof options === 'number') return options;
   const chalk = makeChalk(options);
-  const room = checkName(options.room, 'room');
-  if (!room.ok) {
-    fail(`--room: ${room.reason}`);
-    return EXIT.USAGE;
-  }
-  options.room = room.name;
   return process.stdin.isTTY === true ? interactive(options, chalk) : scripting(options, chalk);
 }
 

@@ -1,3 +1,5 @@
+import { checkName } from '../protocol/index.js';
+
 // The client's options: one table drives the defaults, commander's flags,
 // `--help` and docs/CLIENT.md. Nothing here touches the network or the terminal.
 
@@ -23,12 +25,34 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** What each exit code means, for `--help` and the table in docs/CLIENT.md (a unit test keeps them in step). */
+export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> = [
+  { code: EXIT.OK, meaning: 'done: `/quit`, Ctrl-C / Ctrl-D, or end of input in scripting mode' },
+  {
+    code: EXIT.RUNTIME,
+    meaning:
+      'could not connect (an unknown host; in scripting mode also a refused or timed-out connection), the connection was lost for good (a script gave up reconnecting), or another runtime error',
+  },
+  {
+    code: EXIT.USAGE,
+    meaning:
+      'usage error: a bad flag or value, `--name` missing in scripting mode, `--password-prompt` without a terminal, no name given at the prompt',
+  },
+  {
+    code: EXIT.LOGIN_REFUSED,
+    meaning: 'login refused: name taken or not allowed, wrong password (three tries at the prompt), password required but not given',
+  },
+  { code: EXIT.INTERRUPTED, meaning: 'scripting mode stopped by SIGINT/SIGTERM (after `LOGOUT`)' },
+];
+
 export interface ClientOptions {
   host: string;
   port: number;
   name: string | undefined;
   room: string;
   passwordPrompt: boolean;
+  /** --no-history: do not show the history the server replays after a login and a JOIN. */
+  skipHistory: boolean;
   /** true: --color, false: --no-color, undefined: decide from the terminal and NO_COLOR. */
   color: boolean | undefined;
 }
@@ -40,11 +64,12 @@ export function defaultOptions(): ClientOptions {
     name: undefined,
     room: DEFAULT_ROOM,
     passwordPrompt: false,
+    skipHistory: false,
     color: undefined,
   };
 }
 
-type Kind = 'string' | 'port' | 'boolean';
+type Kind = 'string' | 'port' | 'room' | 'boolean';
 
 export interface OptionSpec {
   key: Exclude<keyof ClientOptions, 'color'>;
@@ -58,12 +83,18 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'string', description: 'server address' },
   { key: 'port', flag: '--port <number>', kind: 'port', description: 'server TCP port' },
   { key: 'name', flag: '--name <name>', kind: 'string', description: 'your name (asked for when missing on a terminal)' },
-  { key: 'room', flag: '--room <room>', kind: 'string', description: 'room to enter after logging in' },
+  { key: 'room', flag: '--room <room>', kind: 'room', description: 'room to enter after logging in' },
   {
     key: 'passwordPrompt',
     flag: '--password-prompt',
     kind: 'boolean',
     description: `ask for a password with hidden input (scripts: set ${PASSWORD_ENV})`,
+  },
+  {
+    key: 'skipHistory',
+    flag: '--no-history',
+    kind: 'boolean',
+    description: 'do not show the history replayed on login and /join (a bot prints only what happens after it joined)',
   },
 ];
 
@@ -83,6 +114,11 @@ export function parseOptionValue(spec: OptionSpec, text: string): string | numbe
     case 'string':
       if (text.trim() === '') throw new Error(`${name} must not be empty`);
       return text;
+    case 'room': {
+      const check = checkName(text, 'room');
+      if (!check.ok) throw new Error(`${name}: ${check.reason}`);
+      return check.name;
+    }
     case 'port': {
       if (!/^[0-9]{1,5}$/.test(text)) throw new Error(`${name} must be a whole number, got '${text}'`);
       const n = Number(text);
@@ -126,4 +162,9 @@ export function flagTableMarkdown(): string {
     '| `-h, --help` | | show the help |',
     '| `-V, --version` | | print the version |',
   ].join('\n');
+}
+
+/** The exit code table of docs/CLIENT.md, generated from EXIT_MEANINGS. */
+export function exitTableMarkdown(): string {
+  return ['| code | meaning |', '| --- | --- |', ...EXIT_MEANINGS.map((e) => `| \`${e.code}\` | ${e.meaning} |`)].join('\n');
 }

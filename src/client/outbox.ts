@@ -114,6 +114,11 @@ export class Outbox {
     return queued + (this.flight !== undefined && !this.flight.item.silent ? 1 : 0);
   }
 
+  /** The kind of the item waiting for its answer, if any. */
+  get inFlightKind(): ItemKind | undefined {
+    return this.flight?.item.kind;
+  }
+
   get isOnline(): boolean {
     return this.online;
   }

@@ -2,6 +2,7 @@ import readline from 'node:readline';
 import type { ChalkInstance } from 'chalk';
 import type { CloseReason } from './connection.js';
 import { EXIT, type ExitCode } from './options.js';
+import { createWithResizeRedraw, rowsBelowPrompt, setRowsBelowPrompt, syncSize } from './redraw.js';
 import { displayWidth, renderNotice, renderPrompt } from './render.js';
 import type { ChatSession, LineKind, SessionOutput } from './session.js';
 
@@ -32,8 +33,9 @@ export class Screen implements SessionOutput {
       this.out.write(`${line}\n`);
       return;
     }
+    syncSize(this.out);
     // Rows between the start of the prompt and the cursor (long input wraps).
-    const rows = rl.getCursorPos().rows;
+    const rows = rowsBelowPrompt(rl, this.out);
     readline.moveCursor(this.out, 0, -rows);
     readline.cursorTo(this.out, 0);
     readline.clearScreenDown(this.out);
@@ -50,7 +52,9 @@ export class Screen implements SessionOutput {
     const next = this.promptFor();
     if (next === rl.getPrompt()) return;
     rl.setPrompt(next);
-    if (this.out.isTTY) rl.prompt(true);
+    if (!this.out.isTTY) return;
+    syncSize(this.out);
+    rl.prompt(true);
   }
 
   /** Removes the line just entered (prompt and text), which readline left on screen. */
@@ -65,16 +69,30 @@ export class Screen implements SessionOutput {
 }
 
 /**
- * node:readline keeps the rows between the prompt's start and the cursor in
- * an internal `prevRows`, and Node 20 does not always update it (a pasted
- * chunk that wraps leaves it at 0, and its next redraw then leaves a stale
- * copy of the input on screen). Sets it when the field exists.
+ * The terminal going away (window closed, ssh dropped) ends the input, and
+ * node:readline then emits the half-typed line as if Enter had been pressed:
+ * nobody meant to send it. Then resetting and writing to the gone terminal
+ * fail (EIO), which would crash the client before it logs out. Call before
+ * creating the interface, so this 'end' listener runs before readline's.
  */
-function setRowsBelowPrompt(rl: readline.Interface, rows: number): boolean {
-  const internals = rl as unknown as { prevRows?: unknown };
-  if (typeof internals.prevRows !== 'number') return false;
-  internals.prevRows = rows;
-  return true;
+function watchHangup(input: NodeJS.ReadStream, output: NodeJS.WriteStream): { readonly happened: boolean } {
+  const state = { happened: false };
+  input.once('end', () => {
+    state.happened = true;
+    output.on('error', () => undefined);
+  });
+  const setRawMode = typeof input.setRawMode === 'function' ? input.setRawMode.bind(input) : undefined;
+  if (setRawMode !== undefined) {
+    input.setRawMode = (mode: boolean) => {
+      try {
+        return setRawMode(mode);
+      } catch (error) {
+        if (state.happened) return input;
+        throw error;
+      }
+    };
+  }
+  return state;
 }
 
 export interface ReplOptions {
@@ -102,14 +120,19 @@ function exitCodeFor(reason: CloseReason): ExitCode {
 export function runRepl(options: ReplOptions): Promise<ExitCode> {
   const { session, screen, chalk, input, output } = options;
   const drainMs = options.drainMs ?? 3000;
-  const rl = readline.createInterface({
-    input,
-    output,
-    completer: session.completer,
-    terminal: output.isTTY === true,
-    historySize: 500,
-    tabSize: 4,
-  });
+  const hangup = watchHangup(input, output);
+  const rl = createWithResizeRedraw(output, () =>
+    readline.createInterface({
+      input,
+      output,
+      completer: session.completer,
+      terminal: output.isTTY === true,
+      historySize: 500,
+      tabSize: 4,
+    }),
+  );
+  // Before readline handles a key: the terminal may have been resized a moment ago.
+  input.prependListener('keypress', () => syncSize(output));
   const promptFor = (): string => renderPrompt(session.status, chalk);
   screen.attach(rl, promptFor);
   // After readline has handled each key: the cursor is where getCursorPos() says.
@@ -142,7 +165,7 @@ export function runRepl(options: ReplOptions): Promise<ExitCode> {
     };
 
     rl.on('line', (line) => {
-      if (finishing) return;
+      if (finishing || hangup.happened) return;
       screen.eraseEntered(rl.getPrompt(), line);
       if (session.input(line) === 'quit') {
         void finish(undefined);

@@ -10,7 +10,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.js';
 import { helpLines, parseInput, type Action } from './commands.js';
-import { OnlineNames, complete, parsePresence } from './completion.js';
+import { KnownRooms, OnlineNames, SeenNames, complete, completionContext, parsePresence } from './completion.js';
 import {
   Connection,
   type CloseReason,
@@ -55,6 +55,10 @@ export interface SessionOptions {
   /** Outbox pacing; defaults to a little under the server's default rate. */
   sendRate?: number;
   sendBurst?: number;
+  /** false: the history the server replays after a login and a JOIN is not shown (--no-history); /history still is. */
+  showReplayedHistory?: boolean;
+  /** How long Tab after `/join ` waits for the server's ROOMS answer before completing from what is known. */
+  roomsWaitMs?: number;
 }
 
 export interface SessionStatus {
@@ -71,11 +75,20 @@ export type InputResult = 'continue' | 'quit';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
+/** node:readline's asynchronous completer: called with the line up to the cursor. */
+export type Completer = (line: string, callback: (error: null, result: [string[], string]) => void) => void;
+
+const DEFAULT_ROOMS_WAIT_MS = 1000;
+
 export class ChatSession {
   readonly name: string;
   private room = DEFAULT_ROOM;
   private targetRoom: string;
+  /** People in the current room. */
   private readonly names = new OnlineNames();
+  /** Everyone seen online, for /msg completion. */
+  private readonly seen = new SeenNames();
+  private readonly rooms = new KnownRooms();
   private readonly recent = new RecentMessages();
   private readonly connection: Connection;
   private readonly outbox: Outbox;
@@ -151,8 +164,25 @@ export class ChatSession {
     return this.names.list();
   }
 
-  /** node:readline completer. */
-  completer = (line: string): [string[], string] => complete(line, this.names.list());
+  /** Everyone seen online since the start, in any room. */
+  knownNames(): string[] {
+    return this.seen.list();
+  }
+
+  /**
+   * node:readline completer. After `/join ` it first asks the server for its
+   * rooms (waiting at most roomsWaitMs), so a room opened a moment ago
+   * completes too; everything else completes at once.
+   */
+  completer: Completer = (line, callback) => {
+    const answer = () =>
+      callback(null, complete(line, { roomNames: this.names.list(), knownNames: this.seen.list(), rooms: this.rooms.list(this.room) }));
+    if (completionContext(line) !== 'room' || !this.connection.online) {
+      answer();
+      return;
+    }
+    void this.refreshRooms().then(answer);
+  };
 
   /** Connects and logs in; rejects with ConnectError when the first attempt fails. */
   async open(): Promise<void> {
@@ -321,6 +351,29 @@ export class ChatSession {
     }
   }
 
+  /** Sends a silent ROOMS; resolves on its answer, or after roomsWaitMs. */
+  private refreshRooms(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.timers.setTimeout(resolve, this.options.roomsWaitMs ?? DEFAULT_ROOMS_WAIT_MS);
+      const done = () => {
+        this.timers.clearTimeout(timer);
+        resolve();
+      };
+      this.outbox.push(
+        {
+          kind: 'rooms',
+          label: '/rooms',
+          silent: true,
+          ephemeral: true,
+          encode: () => encodeBare('ROOMS'),
+          answers: (f) => f.type === 'ROOMS' || f.type === 'ERROR',
+          done,
+        },
+        { front: true },
+      );
+    });
+  }
+
   private usersItem(silent: boolean): OutboxItem {
     return {
       kind: 'users',
@@ -365,6 +418,7 @@ export class ChatSession {
   private enterRoom(room: string): void {
     this.room = room;
     this.targetRoom = room;
+    this.rooms.visit(room);
     this.names.clear();
     this.names.add(this.name);
     this.arrived();
@@ -406,8 +460,11 @@ export class ChatSession {
         this.outbox.setOnline(false);
         if (previous.state === 'online') {
           this.notice('error', `connection lost (${status.error}); reconnecting in ${seconds(status.delayMs)}`);
+        } else if (!this.wasOnline) {
+          // Started before the server was up: waiting for it.
+          this.notice('warn', `cannot connect: ${status.error}; retrying in ${seconds(status.delayMs)}`);
         } else {
-          this.notice('warn', `offline (${status.error}); retry in ${seconds(status.delayMs)}`);
+          this.notice('warn', `still offline (${status.error}); retrying in ${seconds(status.delayMs)}`);
         }
         break;
       case 'closed':
@@ -444,9 +501,16 @@ export class ChatSession {
   }
 
   private handleFrame(frame: ServerFrame): void {
-    if (frame.type === 'HISTORY') this.historySeen++;
-    const result = this.outbox.onFrame(frame);
+    if (frame.type === 'HISTORY') {
+      // Only a /history in flight asks for HISTORY lines; any others are the replay after a login or JOIN.
+      if (this.options.showReplayedHistory === false && this.outbox.inFlightKind !== 'history') return;
+      this.historySeen++;
+    }
+    // The lists first: an item's done() (the Tab after /join) may read them.
     const namesChanged = this.names.apply(frame);
+    this.seen.apply(frame);
+    this.rooms.apply(frame);
+    const result = this.outbox.onFrame(frame);
     if (namesChanged || result.answered !== undefined) this.changed();
     // The notice of our own arrival answers an internal JOIN but is worth showing.
     if (result.swallow && result.answered?.kind !== 'join') return;
@@ -463,6 +527,7 @@ export class ChatSession {
       const p = parsePresence(frame.text);
       if (p?.event === 'joined' && this.isSelf(p.name) && nameKey(p.room) === nameKey(this.targetRoom)) {
         this.room = p.room;
+        this.rooms.visit(p.room);
         this.arrived();
         this.changed();
       }

@@ -15,23 +15,38 @@ export type LineEvent =
 
 /** Shared by every decoder: one fewer allocation per connection. */
 const EMPTY = new Uint8Array(0);
+const EMPTY_BUFFER = Buffer.alloc(0);
 const LF = 0x0a;
 const CR = 0x0d;
 
 export const DEFAULT_MAX_LINE_BYTES = 4096;
 
+/** First room for a pending line; it doubles as the line grows, up to the limit. */
+const FIRST_CAPACITY = 64;
+/** Bytes of a discarded line's start kept for legacy framing's prefix check. */
+const HEAD_BYTES = 8;
+
 export class LineDecoder {
-  private parts: Buffer[] = [];
+  /**
+   * The current unterminated line, in one buffer that grows by doubling:
+   * memory stays within twice the line's length however many reads it
+   * came in (one Buffer per read cost about 100 bytes per byte sent).
+   */
+  private pending: Buffer = EMPTY_BUFFER;
   private pendingLength = 0;
   private discarding = false;
   /** First bytes of the line being discarded, so legacy framing can still see its type. */
   private discardedHead: Uint8Array = EMPTY;
   private lfSeen = false;
 
-  constructor(readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
-    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
-      throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+  constructor(private readonly limit: number = DEFAULT_MAX_LINE_BYTES) {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`maxLineBytes must be a positive integer, got ${limit}`);
     }
+  }
+
+  get maxLineBytes(): number {
+    return this.limit;
   }
 
   /** True once any LF has been received: legacy framing no longer applies. */
@@ -42,6 +57,11 @@ export class LineDecoder {
   /** Bytes of the current, unterminated line held in memory. */
   get pendingBytes(): number {
     return this.pendingLength;
+  }
+
+  /** Memory held for the current line (its buffer's capacity). */
+  get heldBytes(): number {
+    return this.pending.length;
   }
 
   /** Feeds one chunk; calls `emit` for every event, in order. */
@@ -80,12 +100,9 @@ export class LineDecoder {
     this.finishLine(EMPTY, 0, 0, emit);
   }
 
-  /** Whether the pending bytes start with `prefix` (ASCII). */
+  /** Whether the pending bytes start with `prefix` (ASCII). Reads only the first bytes. */
   pendingStartsWith(prefix: string): boolean {
-    let head: Uint8Array;
-    if (this.discarding) head = this.discardedHead;
-    else if (this.parts.length === 0) return false;
-    else head = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    const head = this.discarding ? this.discardedHead : this.pending.subarray(0, this.pendingLength);
     if (head.length < prefix.length) return false;
     for (let i = 0; i < prefix.length; i++) {
       if (head[i] !== prefix.charCodeAt(i)) return false;
@@ -97,31 +114,42 @@ export class LineDecoder {
     if (this.discarding) return;
     const length = end - start;
     // One extra byte of room for the CR of a CRLF terminator.
-    if (this.pendingLength + length > this.maxLineBytes + 1) {
-      this.discardedHead = Buffer.concat([...this.parts, chunk.subarray(start, Math.min(end, start + 8))]).subarray(0, 8);
+    const room = this.limit + 1;
+    if (this.pendingLength + length > room) {
+      const head = Buffer.alloc(HEAD_BYTES);
+      const kept = this.pending.copy(head, 0, 0, Math.min(this.pendingLength, HEAD_BYTES));
+      head.set(chunk.subarray(start, start + Math.max(0, Math.min(length, HEAD_BYTES - kept))), kept);
+      this.discardedHead = head.subarray(0, Math.min(HEAD_BYTES, this.pendingLength + length));
       this.reset();
       this.discarding = true;
-      emit({ kind: 'too-long', limit: this.maxLineBytes });
+      emit({ kind: 'too-long', limit: this.limit });
       return;
     }
-    // Copy, so a small remainder never pins a large socket chunk in memory.
-    this.parts.push(Buffer.from(chunk.subarray(start, end)));
-    this.pendingLength += length;
+    const needed = this.pendingLength + length;
+    if (needed > this.pending.length) {
+      let capacity = Math.max(FIRST_CAPACITY, this.pending.length * 2);
+      while (capacity < needed) capacity *= 2;
+      // Copied, so a small remainder never pins a large socket chunk in memory.
+      const grown = Buffer.allocUnsafeSlow(Math.min(capacity, room));
+      this.pending.copy(grown, 0, 0, this.pendingLength);
+      this.pending = grown;
+    }
+    this.pending.set(chunk.subarray(start, end), this.pendingLength);
+    this.pendingLength = needed;
   }
 
   private finishLine(chunk: Uint8Array, start: number, end: number, emit: (event: LineEvent) => void): void {
     let line: Uint8Array;
-    if (this.parts.length === 0) {
+    if (this.pendingLength === 0) {
       line = chunk.subarray(start, end);
     } else {
-      this.parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + start, end - start));
-      line = Buffer.concat(this.parts, this.pendingLength + (end - start));
+      line = Buffer.concat([this.pending.subarray(0, this.pendingLength), chunk.subarray(start, end)]);
     }
     this.reset();
     let length = line.length;
     if (length > 0 && line[length - 1] === CR) length--;
-    if (length > this.maxLineBytes) {
-      emit({ kind: 'too-long', limit: this.maxLineBytes });
+    if (length > this.limit) {
+      emit({ kind: 'too-long', limit: this.limit });
       return;
     }
     if (length === 0) return;
@@ -134,7 +162,8 @@ export class LineDecoder {
   }
 
   private reset(): void {
-    if (this.parts.length !== 0) this.parts = [];
+    // The buffer goes with its line: an idle connection holds nothing.
+    this.pending = EMPTY_BUFFER;
     this.pendingLength = 0;
   }
 }

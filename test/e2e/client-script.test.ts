@@ -3,6 +3,7 @@
 
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_MEANINGS } from '../../src/client/options.js';
 import {
   LineClient,
   assertBuilt,
@@ -115,6 +116,22 @@ describe('scripting mode (stdin is not a terminal)', () => {
     }
   });
 
+  it('--no-history: stdout holds only what happens after it joined, also after /join', async () => {
+    const srv = await startInProcessServer();
+    const port = String(srv.port);
+    const watcher = await LineClient.login(srv.port, 'watcher');
+    watcher.send('TEXT|said before the bots came');
+    await watcher.waitFor('TEXT|watcher|said before the bots came');
+    const withHistory = await runClient(['--name', 'bot1', '--port', port], 'hello\n');
+    expect(withHistory.code, withHistory.stderr).toBe(0);
+    expect(withHistory.stdout).toMatch(/\(history\) watcher: said before the bots came/);
+
+    const run = await runClient(['--name', 'bot2', '--port', port, '--no-history'], 'hello\n/join dev\n/join lobby\n');
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n').map((l) => l.replace(/^\[\d\d:\d\d\] /, ''));
+    expect(lines).toEqual(['* bot2 joined lobby', 'bot2: hello', '* bot2 joined dev', '* bot2 joined lobby']);
+  });
+
   it('colours output only when asked with --color', async () => {
     const srv = await startInProcessServer();
     const plain = await runClient(['--name', 'bot1', '--port', String(srv.port)], 'x\n');
@@ -144,6 +161,31 @@ describe('exit codes and messages', () => {
     const version = await runClient(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('a bad flag: exactly one line `chat-client: <reason> (see chat-client --help)`, exit 2', async () => {
+    const badPort = await runClient(['--port', 'abc']);
+    expect(badPort).toEqual({ code: 2, stdout: '', stderr: "chat-client: --port must be a whole number, got 'abc' (see chat-client --help)\n" });
+    const unknown = await runClient(['--name', 'x1', '--colour']);
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "chat-client: unknown option '--colour' (did you mean --color?) (see chat-client --help)\n",
+    });
+    const room = await runClient(['--name', 'x1', '--room', 'no room']);
+    expect(room.code).toBe(2);
+    expect(room.stderr).toMatch(/^chat-client: --room: [^\n]+ \(see chat-client --help\)\n$/);
+  });
+
+  it('--help lists every exit code with its meaning', async () => {
+    const help = await runClient(['--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    for (const code of [0, 1, 2, 3, 130]) {
+      const meaning = EXIT_MEANINGS.find((e) => e.code === code)?.meaning.replace(/`/g, '');
+      expect(meaning, `exit code ${code}`).toBeDefined();
+      expect(text).toContain(` ${code} ${meaning}`);
+    }
   });
 
   it('connection refused: exit 1 with a clear message', async () => {

@@ -9,6 +9,7 @@ import {
   assertBuilt,
   cleanup,
   clientBin,
+  freePort,
   runClient,
   spawnServerProcess,
   startInProcessServer,
@@ -23,6 +24,8 @@ beforeAll(() => {
 afterEach(() => cleanup());
 
 const client = (port: number, ...args: string[]) => ['node', clientBin, '--port', String(port), ...args];
+/** How often `part` occurs in `text`. */
+const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe('chat-client in a terminal', () => {
   it('keeps half-typed input intact on the input line when a message arrives', async () => {
@@ -161,6 +164,20 @@ describe('chat-client in a terminal', () => {
     await bob.waitFor('SYSTEM|carol left lobby');
   });
 
+  it('closing the terminal does not send the half-typed line, and logs out', async () => {
+    const srv = await startInProcessServer();
+    const bob = await LineClient.login(srv.port, 'bob');
+    const t = await Tmux.start(client(srv.port, '--name', 'alice'), { width: 80, height: 20 });
+    await t.waitForScreen('the prompt', /alice@lobby>\s*$/);
+    await bob.waitFor('SYSTEM|alice joined lobby');
+    t.type('not meant to be sent');
+    await waitFor('the typed text', () => t.lastLine() === 'alice@lobby> not meant to be sent', 5000, () => t.screen());
+    t.kill(); // the terminal goes away: the client's input ends
+    // Exactly this notice (no '(connection lost)'): the client sent LOGOUT.
+    await bob.waitFor('SYSTEM|alice left lobby');
+    expect(bob.lines.filter((l) => l.startsWith('TEXT|alice|'))).toEqual([]);
+  });
+
   it('asks for a missing name, offers another when it is taken, and asks for a password with hidden input', async () => {
     const srv = await startInProcessServer();
     const port = String(srv.port);
@@ -183,16 +200,130 @@ describe('chat-client in a terminal', () => {
     expect(t.screen()).not.toContain('hunter22');
   });
 
-  it('wrong password: a clear message and exit 3', async () => {
+  it('wrong password at the prompt: asks again, three tries in all, then exit 3', async () => {
+    const srv = await startInProcessServer();
+    const register = await runClient(['--name', 'reggie', '--port', String(srv.port)], 'hello\n', { CHAT_PASSWORD: 'hunter22' });
+    expect(register.code, register.stderr).toBe(0);
+    const t = await Tmux.start(client(srv.port, '--name', 'reggie', '--password-prompt'), { width: 100, height: 24 });
+    const tries = ['wrong-one', 'wrong-two', 'wrong-three'];
+    for (const [i, attempt] of tries.entries()) {
+      await waitFor(
+        `password prompt ${i + 1}`,
+        () => count(t.screen(), 'Password for reggie:') === i + 1 && /Password for reggie:\s*$/.test(t.screen()),
+        10_000,
+        () => t.screen(),
+      );
+      t.type(attempt);
+      t.keys('Enter');
+    }
+    const screen = await t.waitForScreen('the exit code', /EXIT=3/);
+    expect(screen).toContain("wrong password for 'reggie'; try again (2 tries left)");
+    expect(screen).toContain("wrong password for 'reggie'; try again (1 try left)");
+    expect(screen).toContain("chat-client: wrong password for 'reggie' (3 tries)");
+    expect(count(screen, 'Password for reggie:')).toBe(3);
+    for (const attempt of tries) expect(screen).not.toContain(attempt);
+  });
+
+  it('wrong password at the prompt, then the right one: logs in', async () => {
     const srv = await startInProcessServer();
     const register = await runClient(['--name', 'reggie', '--port', String(srv.port)], 'hello\n', { CHAT_PASSWORD: 'hunter22' });
     expect(register.code, register.stderr).toBe(0);
     const t = await Tmux.start(client(srv.port, '--name', 'reggie', '--password-prompt'), { width: 100, height: 24 });
     await t.waitForScreen('the password prompt', /Password for reggie:\s*$/);
-    t.type('wrong-one');
+    t.type('not-it');
     t.keys('Enter');
-    await t.waitForScreen('the message', /wrong password for 'reggie'/);
-    await t.waitForScreen('the exit code', /EXIT=3/);
-    expect(t.screen()).not.toContain('wrong-one');
+    await t.waitForScreen('the second prompt', (s) => count(s, 'Password for reggie:') === 2 && /Password for reggie:\s*$/.test(s));
+    t.type('hunter22');
+    t.keys('Enter');
+    await t.waitForScreen('the chat prompt', /reggie@lobby>\s*$/);
+    expect(t.screen()).not.toContain('hunter22');
+    expect(t.screen()).not.toContain('not-it');
+  });
+
+  it('keeps every line, and one copy of the prompt, when the terminal is resized with wrapped input', async () => {
+    const srv = await startInProcessServer();
+    const t = await Tmux.start(client(srv.port, '--name', 'alice'), { width: 30, height: 24 });
+    await t.waitForScreen('the prompt', (s) => s.split('\n').at(-1)!.startsWith('alice@lobby>'));
+    // 13 columns of prompt and 78 of text: four rows at 30 columns.
+    let typed = 'this is a rather long line that wraps over several rows of the narrow terminal';
+    t.type(typed);
+    await waitFor('the wrapped input', () => t.everything().endsWith(`alice@lobby> ${typed}`), 5000, () => t.screen());
+    const bob = await LineClient.login(srv.port, 'bob');
+    bob.send('TEXT|just before the resize');
+    await waitFor("bob's message", () => t.everything().includes('bob: just before the resize'), 5000, () => t.screen());
+
+    // Wider (the input takes fewer rows), narrower (more), and back.
+    for (const [i, width] of [60, 25, 47, 100, 30].entries()) {
+      t.resize(width, 24);
+      // A key typed after the resize is drawn after the client has handled the resize.
+      const mark = String(i);
+      t.type(mark);
+      typed += mark;
+      await waitFor(`the input at ${width} columns`, () => t.everything().endsWith(`alice@lobby> ${typed}`), 5000, () => t.everything());
+      const all = t.everything();
+      // Nothing printed is lost, from the screen or the scrollback, and no stale copy of the prompt is left.
+      for (const line of ['* /help lists commands', '* bob joined lobby', 'bob: just before the resize']) {
+        expect(count(all, line), `${line} at ${width} columns:\n${all}`).toBe(1);
+      }
+      expect(count(all, 'alice@lobby>'), `prompts at ${width} columns:\n${all}`).toBe(1);
+    }
+    // Readline's line is intact: all of it is sent.
+    t.keys('Enter');
+    await bob.waitFor(`TEXT|alice|${typed}`);
+  });
+
+  it('started while the server is down: says so, retries with the backoff, and connects once it is up', async () => {
+    const port = await freePort();
+    const t = await Tmux.start(client(port, '--name', 'alice'), { width: 100, height: 24 });
+    const status = new RegExp(`! cannot connect: connection refused by 127\\.0\\.0\\.1:${port}; retrying in \\d+\\.\\d s`, 'g');
+    await t.waitForScreen('the status line', status);
+    await t.waitForScreen('a second attempt', (s) => (s.match(status) ?? []).length >= 2);
+    expect(t.screen()).not.toContain('EXIT=');
+
+    await spawnServerProcess(tempDir(), port);
+    await t.waitForScreen('the welcome', /\* Welcome, alice!/, 20_000);
+    await t.waitForScreen('the prompt', /alice@lobby>\s*$/);
+    const bob = await LineClient.login(port, 'bob');
+    t.type('made it');
+    t.keys('Enter');
+    await bob.waitFor('TEXT|alice|made it');
+  }, 40_000);
+
+  it('Ctrl-C while waiting for the server exits 0', async () => {
+    const port = await freePort();
+    const t = await Tmux.start(client(port, '--name', 'alice'), { width: 100, height: 24 });
+    await t.waitForScreen('the status line', /cannot connect: .*retrying in/);
+    t.keys('C-c');
+    await t.waitForScreen('the exit code', /EXIT=0/);
+  });
+
+  it("/join with a bad room shows the server's reason; Tab completes rooms after /join, and /msg names from any room", async () => {
+    const srv = await startInProcessServer();
+    const carol = await LineClient.login(srv.port, 'carol');
+    carol.send('JOIN|design');
+    await carol.waitFor('SYSTEM|carol joined design');
+    const bob = await LineClient.login(srv.port, 'bob');
+    const t = await Tmux.start(client(srv.port, '--name', 'alice'), { width: 100, height: 24 });
+    await t.waitForScreen('the prompt', /alice@lobby>\s*$/);
+
+    t.type('/join bad room');
+    t.keys('Enter');
+    await t.waitForScreen("the server's reason", /! room name may hold only letters, digits, '_', '-' and '\.' \[BAD_NAME\]/);
+    expect(t.screen()).not.toContain('usage: /join');
+
+    // The client has never seen `design`: Tab asks the server.
+    t.type('/join de');
+    t.keys('Tab');
+    await waitFor('the completed room', () => t.lastLine() === 'alice@lobby> /join design', 5000, () => t.screen());
+    t.keys('Enter');
+    await t.waitForScreen('the new room', /alice@design>\s*$/);
+
+    // bob stayed in the lobby: /msg still completes him.
+    t.type('/msg b');
+    t.keys('Tab');
+    await waitFor('the completed name', () => t.lastLine() === 'alice@design> /msg bob', 5000, () => t.screen());
+    t.type('hi from design');
+    t.keys('Enter');
+    await bob.waitFor('PRIVATE|alice|hi from design');
   });
 });

@@ -69,8 +69,9 @@ export interface InProcessServer {
   close(): Promise<void>;
 }
 
-export async function startInProcessServer(): Promise<InProcessServer> {
-  const srv = await startServer({ port: 0, host: '127.0.0.1', dataDir: tempDir(), logLevel: 'error' });
+/** Starts the server in this process on a free port; `dataDir` lets a second server take over the first one's data. */
+export async function startInProcessServer(dataDir = tempDir()): Promise<InProcessServer> {
+  const srv = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'error' });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= srv.close());
   onCleanup(close);
@@ -128,6 +129,77 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+// ---------------------------------------------------------------- a port that outlives servers
+
+/**
+ * A TCP forwarder on a port of its own, in front of servers that come and go:
+ * the client keeps one address while the test stops and starts servers behind
+ * it. While no server is set, new connections wait (the client sees a slow
+ * login, not a refusal); `refuse()` stops listening, so connections are
+ * refused, until `forwardTo()` listens again.
+ */
+export class Forwarder {
+  private target: number | undefined;
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(readonly port: number) {}
+
+  static async start(target?: number): Promise<Forwarder> {
+    const forwarder = new Forwarder(await freePort());
+    forwarder.target = target;
+    await forwarder.listen();
+    onCleanup(() => forwarder.close());
+    return forwarder;
+  }
+
+  /** Sends new connections to `port` (listening again after refuse()). */
+  async forwardTo(port: number | undefined): Promise<void> {
+    this.target = port;
+    if (this.server === undefined) await this.listen();
+  }
+
+  /** Stops listening: new connections are refused. Open ones stay. */
+  refuse(): void {
+    // close() stops listening at once; its callback would wait for the open connections too.
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  close(): void {
+    this.refuse();
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private listen(): Promise<void> {
+    const server = net.createServer((client) => {
+      this.pipe(client).catch(() => client.destroy());
+    });
+    this.server = server;
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  private async pipe(client: net.Socket): Promise<void> {
+    this.sockets.add(client);
+    client.on('close', () => this.sockets.delete(client));
+    client.on('error', () => undefined);
+    client.pause();
+    const target = await waitFor('a server to forward to', () => this.target ?? (client.destroyed ? -1 : undefined), 30_000);
+    if (target === -1) return;
+    const upstream = net.createConnection({ host: '127.0.0.1', port: target });
+    this.sockets.add(upstream);
+    upstream.on('close', () => this.sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.pipe(client);
+    client.pipe(upstream);
+    client.resume();
+  }
 }
 
 // ---------------------------------------------------------------- raw line client
@@ -283,6 +355,17 @@ export class Tmux {
     return this.tmux('capture-pane', '-p', '-J', '-t', 'main').replace(/\s+$/, '');
   }
 
+  /** The scrollback and the screen, wrapped rows joined: every line the terminal still holds. */
+  everything(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'main').replace(/\s+$/, '');
+  }
+
+  /** Resizes the window, as a user dragging the terminal's edge (the program gets SIGWINCH). */
+  resize(width: number, height: number): void {
+    // resize-window also sets window-size to manual, so tmux keeps this size.
+    this.tmux('resize-window', '-t', 'main', '-x', String(width), '-y', String(height));
+  }
+
   /** The screen's lines, trailing blanks removed. */
   lines(): string[] {
     return this.screen()
@@ -310,9 +393,10 @@ export class Tmux {
     );
   }
 
+  /** Ends the tmux server: the terminal goes away (the program's input ends). */
   kill(): void {
     try {
-      this.tmux('kill-server');
+      execFileSync('tmux', ['-L', this.socketName, 'kill-server'], { stdio: 'ignore' });
     } catch {
       // already gone
     }

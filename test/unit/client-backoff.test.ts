@@ -234,4 +234,57 @@ describe('Connection', () => {
     expect(sockets).toHaveLength(1);
     expect(connection.send('TEXT|late\n')).toBe(false);
   });
+
+  it('with waitForServer, waits for a server that is not up yet, with the reconnect backoff', async () => {
+    const { connection, last, sockets, timers } = setup({ waitForServer: true });
+    const opened = connection.open();
+    let settled = false;
+    void opened.then(() => (settled = true));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      last().refuse();
+      const status = connection.status;
+      if (status.state !== 'waiting') throw new Error(`expected waiting, got ${status.state}`);
+      expect(status).toMatchObject({ attempt, error: 'connection refused by chat.example:4000' });
+      delays.push(status.delayMs);
+      timers.advance(status.delayMs);
+      expect(sockets).toHaveLength(attempt + 1);
+    }
+    expect(delays).toEqual([500, 1000, 2000]);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    last().connect();
+    last().serverSays('SUCCESS|welcome');
+    await opened;
+    // The first login, not a reconnect; the next loss starts the backoff over.
+    expect(connection.status).toEqual({ state: 'online', reconnected: false, welcome: 'welcome' });
+    last().destroy();
+    expect(connection.status).toMatchObject({ state: 'waiting', attempt: 1, delayMs: 500 });
+  });
+
+  it('with waitForServer, still fails at once for an unknown host, and on quit', async () => {
+    const unknown = setup({ waitForServer: true });
+    const opened = unknown.connection.open();
+    unknown.last().emit('error', Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
+    unknown.last().destroy();
+    await expect(opened).rejects.toMatchObject({ kind: 'connect', code: 'ENOTFOUND' });
+
+    const quitting = setup({ waitForServer: true });
+    const waiting = quitting.connection.open();
+    quitting.last().refuse();
+    await quitting.connection.quit();
+    await expect(waiting).rejects.toMatchObject({ kind: 'connect', code: 'QUIT' });
+    quitting.timers.advance(60_000);
+    expect(quitting.sockets).toHaveLength(1);
+  });
+
+  it('with waitForServer and maxReconnects, gives up and rejects the open', async () => {
+    const { connection, last, timers } = setup({ waitForServer: true, maxReconnects: 1 });
+    const opened = connection.open();
+    last().refuse();
+    timers.advance(500);
+    last().refuse();
+    await expect(opened).rejects.toMatchObject({ kind: 'connect', code: 'ECONNREFUSED' });
+    expect(connection.status).toMatchObject({ state: 'closed', reason: { kind: 'connect-failed' } });
+  });
 });

@@ -5,8 +5,10 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   EXIT,
+  EXIT_MEANINGS,
   OPTION_TABLE,
   chooseColorLevel,
+  exitTableMarkdown,
   flagTableMarkdown,
   parseOptionValue,
 } from '../../src/client/options.js';
@@ -29,18 +31,23 @@ describe('parseArgs', () => {
       name: undefined,
       room: 'lobby',
       passwordPrompt: false,
+      skipHistory: false,
       color: undefined,
     });
     expect([DEFAULT_HOST, DEFAULT_PORT]).toEqual(['127.0.0.1', 65432]);
   });
 
   it('reads every flag', () => {
-    expect(parse('--host', 'example.org', '--port', '4000', '--name', 'bob', '--room', 'dev', '--password-prompt', '--no-color').result).toEqual({
+    expect(
+      parse('--host', 'example.org', '--port', '4000', '--name', 'bob', '--room', 'dev', '--password-prompt', '--no-history', '--no-color')
+        .result,
+    ).toEqual({
       host: 'example.org',
       port: 4000,
       name: 'bob',
       room: 'dev',
       passwordPrompt: true,
+      skipHistory: true,
       color: false,
     });
     expect(parse('--color').result).toMatchObject({ color: true });
@@ -57,18 +64,46 @@ describe('parseArgs', () => {
     expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('refuses bad flags with the usage exit code and a clear message', () => {
-    for (const args of [['--port', 'http'], ['--port', '0'], ['--port', '70000'], ['--bogus'], ['--host', ' '], ['extra']]) {
-      const { result, err } = parse(...args);
+  it('refuses bad flags with the usage exit code and one line `chat-client: <reason> (see chat-client --help)`', () => {
+    const cases: Array<[string[], string]> = [
+      [['--port', 'http'], "--port must be a whole number, got 'http'"],
+      [['--port', '0'], '--port must be between 1 and 65535, got 0'],
+      [['--port', '70000'], '--port must be between 1 and 65535, got 70000'],
+      [['--port'], "option '--port <number>' argument missing"],
+      [['--bogus'], "unknown option '--bogus'"],
+      [['--hots', 'x'], "unknown option '--hots' (did you mean --host?)"],
+      [['--host', ' '], '--host must not be empty'],
+      [['--room', 'bad room'], expect.stringMatching(/^--room: room .*letters/) as unknown as string],
+      [['extra'], "unexpected argument 'extra' (every value belongs to a flag)"],
+    ];
+    for (const [args, reason] of cases) {
+      const { result, out, err } = parse(...args);
       expect(result, args.join(' ')).toBe(EXIT.USAGE);
-      expect(err, args.join(' ')).toMatch(/error/);
+      expect(out, args.join(' ')).toBe('');
+      const lines = err.split('\n');
+      expect(lines, args.join(' ')).toHaveLength(2);
+      expect(lines[1], args.join(' ')).toBe('');
+      const line = /^chat-client: (.*) \(see chat-client --help\)$/.exec(lines[0]!);
+      expect(line?.[1], args.join(' ')).toEqual(reason);
     }
-    expect(parse('--port', '70000').err).toContain('between 1 and 65535');
+  });
+
+  it('lists every exit code with its meaning in --help', () => {
+    const help = parse('--help').out.replace(/\s+/g, ' ');
+    for (const { code, meaning } of EXIT_MEANINGS) {
+      expect(help).toContain(` ${code} ${meaning.replace(/`/g, '')}`);
+    }
+    expect(EXIT_MEANINGS.map((e) => e.code)).toEqual(Object.values(EXIT));
   });
 });
 
 describe('parseOptionValue', () => {
   const port = OPTION_TABLE.find((s) => s.key === 'port')!;
+  const room = OPTION_TABLE.find((s) => s.key === 'room')!;
+  it('checks --room with the protocol rules', () => {
+    expect(parseOptionValue(room, 'dev')).toBe('dev');
+    expect(() => parseOptionValue(room, 'x')).toThrow(/^--room: /);
+  });
   it('accepts ports from 1 to 65535 only', () => {
     expect(parseOptionValue(port, '1')).toBe(1);
     expect(parseOptionValue(port, '65535')).toBe(65535);
@@ -102,8 +137,10 @@ describe('docs/CLIENT.md', () => {
     expect(section).toBe(flagTableMarkdown());
   });
 
-  it('documents every exit code', () => {
+  it('has the exit code table generated from EXIT_MEANINGS', () => {
     const doc = readFileSync(new URL('../../docs/CLIENT.md', import.meta.url), 'utf8');
-    for (const code of Object.values(EXIT)) expect(doc).toMatch(new RegExp(`\\|\\s*\`?${code}\`?\\s*\\|`));
+    const section = doc.split('<!-- client-exit-codes:start -->')[1]?.split('<!-- client-exit-codes:end -->')[0]?.trim();
+    expect(section).toBe(exitTableMarkdown());
+    for (const code of Object.values(EXIT)) expect(section).toContain(`| \`${code}\` |`);
   });
 });

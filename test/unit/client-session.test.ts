@@ -5,6 +5,11 @@ import type { SocketLike } from '../../src/client/connection.js';
 import { ChatSession, type LineKind } from '../../src/client/session.js';
 import { FakeTimers } from '../../src/client/timers.js';
 
+/** The session's completer, awaited. */
+function completeWith(session: ChatSession, line: string): Promise<[string[], string]> {
+  return new Promise((resolve) => session.completer(line, (_error, result) => resolve(result)));
+}
+
 class FakeSocket extends EventEmitter implements SocketLike {
   written: string[] = [];
   destroyed = false;
@@ -23,9 +28,13 @@ class FakeSocket extends EventEmitter implements SocketLike {
   says(...lines: string[]): void {
     this.emit('data', Buffer.from(lines.map((l) => `${l}\n`).join('')));
   }
+  refuse(): void {
+    this.emit('error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    this.destroy();
+  }
 }
 
-function setup(room = 'lobby', queueLimit = 100) {
+function setup(room = 'lobby', queueLimit = 100, extra: Partial<ConstructorParameters<typeof ChatSession>[0]> = {}) {
   const timers = new FakeTimers(Date.UTC(2024, 4, 17, 9, 0));
   const sockets: FakeSocket[] = [];
   const printed: Array<[LineKind, string]> = [];
@@ -39,9 +48,11 @@ function setup(room = 'lobby', queueLimit = 100) {
     queueLimit,
     timers,
     sendRate: 0,
+    ...extra,
     connection: {
       random: () => 1,
       heartbeatMs: 0,
+      ...extra.connection,
       createSocket: () => {
         const s = new FakeSocket();
         sockets.push(s);
@@ -69,7 +80,7 @@ describe('ChatSession', () => {
     s.sock().says('USERS|2|alice,bob');
     expect(s.text()).toEqual(['* Welcome, alice!', '(history) bob: earlier', '* alice joined lobby']);
     expect(s.session.onlineNames()).toEqual(['alice', 'bob']);
-    expect(s.session.completer('/msg b')).toEqual([['bob '], 'b']);
+    expect(await completeWith(s.session, '/msg b')).toEqual([['bob '], 'b']);
 
     expect(s.session.input('hello | world')).toBe('continue');
     expect(s.sock().written.at(-1)).toBe('TEXT|hello | world\n');
@@ -215,5 +226,93 @@ describe('ChatSession', () => {
     await s.session.quit();
     expect(s.sock().written.at(-1)).toBe('LOGOUT\n');
     expect(await s.session.closed()).toEqual({ kind: 'quit' });
+  });
+
+  it("/join with a bad room sends it and shows the server's reason", async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().says('USERS|1|alice');
+    s.session.input('/join bad room');
+    expect(s.sock().written.at(-1)).toBe('JOIN|bad room\n');
+    s.sock().says("ERROR|BAD_NAME|room name may hold only letters, digits, '_', '-' and '.'");
+    expect(s.printed.at(-1)).toEqual(['error', "! room name may hold only letters, digits, '_', '-' and '.' [BAD_NAME]"]);
+    expect(s.session.status.room).toBe('lobby');
+  });
+
+  it('Tab after /join asks the server for its rooms (silently) and completes from the answer', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().says('USERS|1|alice');
+    const shown = s.printed.length;
+    const completing = completeWith(s.session, '/join d');
+    expect(s.sock().written.at(-1)).toBe('ROOMS\n');
+    s.sock().says('ROOMS|design:1,lobby:1');
+    expect(await completing).toEqual([['design '], 'd']);
+    // The answer was for completion only: nothing printed.
+    expect(s.printed).toHaveLength(shown);
+  });
+
+  it('Tab after /join completes from what it knows when the server does not answer in time', async () => {
+    const s = setup('lobby', 100, { roomsWaitMs: 500 });
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().says('USERS|1|alice');
+    s.session.input('/rooms');
+    s.sock().says('ROOMS|dev:2,lobby:1');
+    const completing = completeWith(s.session, '/join ');
+    expect(s.sock().written.at(-1)).toBe('ROOMS\n');
+    s.timers.advance(500);
+    expect(await completing).toEqual([['dev '], '']);
+  });
+
+  it('completes /msg with everyone seen online, also people in a room it has left', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().says('USERS|2|alice,bob');
+    s.session.input('/join dev');
+    s.sock().says('SYSTEM|alice joined dev');
+    s.sock().says('USERS|2|alice,carol', 'SYSTEM|dave joined dev', 'PRIVATE|erin|psst');
+    expect(await completeWith(s.session, '/msg b')).toEqual([['bob '], 'b']);
+    expect(await completeWith(s.session, '/msg e')).toEqual([['erin '], 'e']);
+    expect(s.session.knownNames()).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
+    // A name in a plain line completes from the current room only.
+    expect(await completeWith(s.session, 'bo')).toEqual([[], 'bo']);
+    expect(await completeWith(s.session, 'ca')).toEqual([['carol: '], 'ca']);
+  });
+
+  it('with showReplayedHistory false (--no-history): no replay after login or JOIN, but /history still shows', async () => {
+    const s = setup('lobby', 100, { showReplayedHistory: false });
+    await login(s, 'HISTORY|2024-05-17T08:00:00.000Z|bob|before we came', 'SYSTEM|alice joined lobby');
+    s.sock().says('USERS|1|alice');
+    s.session.input('/join dev');
+    s.sock().says('HISTORY|2024-05-17T08:30:00.000Z|carol|dev talk', 'SYSTEM|alice joined dev', 'USERS|1|alice');
+    s.session.input('/history 1');
+    const ping = s.sock().written.at(-1)!;
+    s.sock().says('HISTORY|2024-05-17T08:30:00.000Z|carol|dev talk', `PONG|${ping.slice(5, -1)}`, 'TEXT|carol|live');
+    expect(s.text()).toEqual(['* Welcome, alice!', '* alice joined lobby', '* alice joined dev', '(history) carol: dev talk', 'carol: live']);
+  });
+
+  it('waits for a server that is not up yet (waitForServer): says so, retries with the backoff, then logs in', async () => {
+    const s = setup('lobby', 100, { connection: { waitForServer: true } });
+    const opened = s.session.open();
+    s.sock().refuse();
+    expect(s.printed.at(-1)).toEqual(['notice', '! cannot connect: connection refused by h:1; retrying in 0.5 s']);
+    s.timers.advance(500);
+    s.sock().refuse();
+    expect(s.printed.at(-1)).toEqual(['notice', '! cannot connect: connection refused by h:1; retrying in 1.0 s']);
+    s.timers.advance(1000);
+    s.sock().emit('connect');
+    s.sock().says('SUCCESS|Welcome, alice!', 'SYSTEM|alice joined lobby');
+    await opened;
+    expect(s.text().slice(-2)).toEqual(['* Welcome, alice!', '* alice joined lobby']);
+    expect(s.sockets).toHaveLength(3);
+  });
+
+  it('says "still offline" for each failed reconnect', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().destroy();
+    s.timers.advance(500);
+    s.sock().refuse();
+    expect(s.printed.at(-1)).toEqual(['notice', '! still offline (connection refused by h:1); retrying in 1.0 s']);
   });
 });

@@ -1,0 +1,28 @@
+import type { ConnectError } from './connection.js';
+import { PASSWORD_ENV } from './options.js';
+
+// What the bin says when it cannot get in: a refused login or a failed
+// connection, in words people understand. Pure, so tests and docs can check it.
+
+/** Login refusals that exit with EXIT.LOGIN_REFUSED; any other refusal is a runtime error. */
+export const REFUSALS: ReadonlySet<string> = new Set(['NAME_TAKEN', 'BAD_NAME', 'BAD_PASSWORD', 'PASSWORD_REQUIRED']);
+
+export function loginFailureText(error: Pick<ConnectError, 'code' | 'message'>, name: string): string {
+  switch (error.code) {
+    case 'NAME_TAKEN':
+      return `the name '${name}' is taken: someone with that name is online`;
+    case 'BAD_NAME':
+      return `the name '${name}' is not allowed: ${error.message}`;
+    case 'BAD_PASSWORD':
+      return `wrong password for '${name}'`;
+    case 'PASSWORD_REQUIRED':
+      return `'${name}' is a registered name and needs its password (--password-prompt, or ${PASSWORD_ENV} in scripts)`;
+    default:
+      return `login refused: ${error.message} [${error.code}]`;
+  }
+}
+
+export function connectFailureText(error: Pick<ConnectError, 'code' | 'message'>): string {
+  const hint = error.code === 'ECONNREFUSED' ? ' (is the server running? see --host and --port)' : '';
+  return `cannot connect: ${error.message}${hint}`;
+}
