@@ -75,20 +75,68 @@ export function checkName(raw: string, what = 'name'): NameCheck {
 const RECENT_CHECKS = 4096;
 const recentChecks = new Map<string, NameCheck>();
 
+/**
+ * Characters that show nothing or look like a space (U+034F, variation
+ * selectors, zero-width joiners, Hangul fillers): a name holding one renders
+ * exactly like the name without it.
+ */
+const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u115f\u1160\u3164\uffa0]/u;
+
+/**
+ * Scripts a spoofer mixes: a name's letters come from one of them, or from
+ * one of the usual combinations (Japanese, Chinese and Korean writing with
+ * Latin). Letters of other scripts stand on their own.
+ */
+const SCRIPTS = [
+  'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari',
+  'Bengali', 'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao',
+  'Tibetan', 'Myanmar', 'Khmer', 'Mongolian', 'Ethiopic', 'Cherokee', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo',
+].map((name) => ({ name, test: new RegExp(`\\p{Script=${name}}`, 'u') }));
+const ALLOWED_MIXES = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul']),
+];
+const LETTER = /\p{L}/u;
+
+/** The scripts of a name's letters, or undefined when they mix the way spoofers do. */
+function scriptsOf(name: string): Set<string> | undefined {
+  const scripts = new Set<string>();
+  for (const ch of name) {
+    if (!LETTER.test(ch)) continue;
+    scripts.add(SCRIPTS.find((s) => s.test.test(ch))?.name ?? 'other');
+  }
+  if (scripts.size <= 1) return scripts;
+  return ALLOWED_MIXES.some((mix) => [...scripts].every((s) => mix.has(s))) ? scripts : undefined;
+}
+
 function computeCheck(raw: string, what: string): NameCheck {
   const name = raw.normalize('NFC');
   const length = codePointLength(name, NAME_MAX + 1);
   if (length < NAME_MIN || length > NAME_MAX) {
     return { ok: false, reason: `${what} must be ${NAME_MIN} to ${NAME_MAX} characters` };
   }
+  if (INVISIBLE_IN_NAME.test(name)) {
+    return { ok: false, reason: `${what} may not hold invisible characters (joiners, selectors, fillers)` };
+  }
   if (!NAME_SHAPE.test(name)) {
     return { ok: false, reason: `${what} may hold only letters, digits, '_', '-' and '.'` };
+  }
+  // Fullwidth and styled letters (ａ, 𝐚, ℌ) look like plain ones: only the plain form is a name.
+  if (name.normalize('NFKC') !== name) {
+    return { ok: false, reason: `${what} must be written in plain letters, not fullwidth or styled ones` };
+  }
+  if (scriptsOf(name) === undefined) {
+    return { ok: false, reason: `${what} mixes letters of different scripts (such as Latin and Cyrillic)` };
   }
   return { ok: true, name, key: nameKey(name) };
 }
 
-/** The comparison key of a valid name: case-insensitive after NFC. */
+/**
+ * The comparison key of a valid name: NFKC (fullwidth and mathematical
+ * letters are their plain letters), then case folded. Lower, upper, lower:
+ * so forms that fold to more than one letter meet (ẞ, ß and SS; final sigma).
+ */
 export function nameKey(name: string): string {
-  // Upper then lower, so forms that lower-case differently (final sigma) meet.
-  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
 }

@@ -15,8 +15,14 @@ describe('checkName', () => {
     'bob42',
     '__',
     'x'.repeat(32),
-    '𝒜'.repeat(32), // astral letters count once each
+    '𐐀'.repeat(32), // astral letters count once each (Deseret)
     'Ame\u0301lie',
+    'Zoë',
+    'алиса',
+    'Ελληνικά'.toLowerCase(),
+    '田中さん',
+    'tanakaさん',
+    '김민준',
   ])('accepts %j', (raw) => {
     const result = checkName(raw);
     expect(result).toEqual({ ok: true, name: raw.normalize('NFC'), key: raw.normalize('NFC').toLowerCase() });
@@ -26,9 +32,9 @@ describe('checkName', () => {
     '',
     'a',
     '小',
-    '𝒜',
+    '𐐀',
     'x'.repeat(33),
-    '𝒜'.repeat(33),
+    '𐐀'.repeat(33),
     'al ice',
     'al|ice',
     'al:ice',
@@ -47,6 +53,24 @@ describe('checkName', () => {
     'ali\u200dce',
     '\u0301ab',
     'bob😀',
+    // Renders exactly like another name: invisible and filler code points…
+    'alice\u034f',
+    'alice\ufe0f',
+    'alice\u180b',
+    'alice\u{e0100}',
+    'alice\u3164',
+    '\u115falice',
+    'alice\uffa0',
+    'ali\u200cce',
+    // …letters of another script inside a Latin name…
+    '\u0430lice',
+    'p\u0430yp\u0430l',
+    'b\u043eb',
+    // …fullwidth and styled letters.
+    '\uff41\uff4c\uff49\uff43\uff45',
+    '\u{1d41a}\u{1d425}\u{1d422}\u{1d41c}\u{1d41e}',
+    '\ufb01sh',
+    '𝒜𝒜',
   ])('rejects %j', (raw) => {
     const result = checkName(raw, 'room');
     expect(result.ok).toBe(false);
@@ -71,6 +95,12 @@ describe('checkName', () => {
   // toLowerCase() turns a word-final capital sigma into final 'ς'.
   it('keys treat Greek names that differ only in case as the same', () => {
     expect(nameKey('ΟΔΟΣ')).toBe(nameKey('οδοσ'));
+  });
+
+  it('keys fold case fully: STRAẞE, straße and STRASSE are one name', () => {
+    expect(nameKey('STRAẞE')).toBe('strasse');
+    expect(nameKey('straße')).toBe('strasse');
+    expect(nameKey('STRASSE')).toBe('strasse');
   });
 });
 
