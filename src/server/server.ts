@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log.js';
 import { leaveRoom } from './membership.js';
 import { defaultOptions, type ServerOptions } from './options.js';
 import { Presence } from './presence.js';
+import { connectionCap, openFileLimit } from './fd-limit.js';
 import { FAILURE_WINDOW_MS, LoginGuard } from './login-guard.js';
 import type { Clock } from './rate-limit.js';
 import { Relay } from './relay.js';
@@ -127,6 +128,9 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   private readonly sweeper: NodeJS.Timeout;
   readonly presence: Presence;
   private listening = false;
+  /** --max-connections, or less where the open-file limit would not allow it. */
+  private readonly connectionCap: number;
+  private readonly fileLimit: number | undefined;
 
   constructor(
     private readonly options: ServerOptions,
@@ -140,6 +144,8 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     this.presence = presence;
     this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 };
     const loginGuard = new LoginGuard(options.loginFailures, clock);
+    this.fileLimit = openFileLimit();
+    this.connectionCap = connectionCap(options.maxConnections, this.fileLimit);
     this.ctx = {
       options,
       log,
@@ -202,6 +208,14 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
           port: this.port,
           ...(this.cluster ? { redis: this.options.redisUrl, node: this.nodeId } : { dataDir: path.resolve(this.options.dataDir) }),
         });
+        if (this.connectionCap < this.options.maxConnections) {
+          this.log.warn('connection-cap-lowered', {
+            maxConnections: this.options.maxConnections,
+            openFileLimit: this.fileLimit,
+            cap: this.connectionCap,
+            hint: 'raise the open-file limit (ulimit -n, LimitNOFILE=) to allow more',
+          });
+        }
         resolve();
       });
     });
@@ -327,7 +341,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   }
 
   private admissionRefusal(address: string): string | undefined {
-    if (this.sessions.size >= this.options.maxConnections) return 'the server is full; try again later';
+    if (this.sessions.size >= this.connectionCap) return 'the server is full; try again later';
     if ((this.options.limitLoopback || !isLoopback(address)) && (this.perAddress.get(address) ?? 0) >= this.options.maxPerIp) {
       return `too many connections from ${address}`;
     }
