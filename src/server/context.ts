@@ -3,6 +3,7 @@ import type { Logger } from './log.js';
 import type { ServerOptions } from './options.js';
 import type { Presence } from './presence.js';
 import type { LoginGuard } from './login-guard.js';
+import type { Pledges } from './pledges.js';
 import type { Clock } from './rate-limit.js';
 import type { Relay } from './relay.js';
 import type { RoomHistory } from './history.js';
@@ -13,6 +14,8 @@ export interface ServerStats {
   readonly startedAt: number;
   peakConnections: number;
   messagesRelayed: number;
+  /** Messages refused because the store could not write them. */
+  messagesNotStored: number;
 }
 
 /** What a frame handler may use: the layers below the session. */
@@ -29,6 +32,8 @@ export interface ServerContext {
   readonly history: RoomHistory;
   readonly store: Store;
   readonly stats: ServerStats;
+  /** This turn's lines that wait on the store's commit. */
+  readonly pledges: Pledges;
   /** Wrong passwords per address, per address and name, and the brake per name. */
   readonly loginGuard: LoginGuard;
 }

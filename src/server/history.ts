@@ -26,6 +26,13 @@ export class RoomHistory {
     if (list.length > this.keep) list.shift();
   }
 
+  /** Takes a recorded message back out of the cache: the store could not keep it. */
+  unrecord(message: RoomMessage): void {
+    const list = this.cache.get(message.roomKey);
+    const at = list?.lastIndexOf(message) ?? -1;
+    if (at !== -1) list!.splice(at, 1);
+  }
+
   /**
    * The last `count` messages from memory, or undefined when the room is not
    * cached (or `count` is more than is kept). Synchronous, so a caller can

@@ -16,9 +16,12 @@ export class Relay {
     bus.subscribe((event) => this.deliverLocal(event));
   }
 
-  toRoom(room: Room, line: string): void {
-    broadcast(room, Buffer.from(line));
+  /** Returns the Buffer its members got, for a pledge. */
+  toRoom(room: Room, line: string): Buffer {
+    const buffer = Buffer.from(line);
+    broadcast(room, buffer);
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
+    return buffer;
   }
 
   /** To a room by key, whether or not it has members on this node. */
@@ -37,18 +40,20 @@ export class Relay {
     this.bus.unwatchRoom(roomKey);
   }
 
-  /** Sends to a user on the node that holds them. */
-  toUser(node: string, userKey: string, line: string): void {
-    if (node === this.bus.nodeId) this.toLocalUser(userKey, line);
-    else this.bus.publish({ kind: 'user', node, userKey, line });
+  /** Sends to a user on the node that holds them; returns the Buffer queued here, if it was. */
+  toUser(node: string, userKey: string, line: string): Buffer | undefined {
+    if (node === this.bus.nodeId) return this.toLocalUser(userKey, line);
+    this.bus.publish({ kind: 'user', node, userKey, line });
+    return undefined;
   }
 
-  /** Sends to a user on this node; false when the user is not connected here. */
-  toLocalUser(userKey: string, line: string): boolean {
+  /** Sends to a user on this node; returns the Buffer queued, undefined when the user is not connected here. */
+  toLocalUser(userKey: string, line: string): Buffer | undefined {
     const session = this.presence.user(userKey);
-    if (session === undefined) return false;
-    session.send(line);
-    return true;
+    if (session === undefined) return undefined;
+    const buffer = Buffer.from(line);
+    session.send(buffer);
+    return buffer;
   }
 
   /** Every session on every node, logged in or not. */

@@ -19,6 +19,19 @@ export class RoomBatch {
     this.bytes += line.length;
   }
 
+  /** Takes lines back out (their message was not stored); only before the batch is joined. */
+  retract(lines: ReadonlySet<Buffer>): void {
+    if (this.joined !== undefined) return;
+    const kept = this.chunks.filter((chunk) => !lines.has(chunk));
+    if (kept.length === this.chunks.length) return;
+    this.chunks = kept;
+    this.bytes = kept.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+
+  get empty(): boolean {
+    return this.joined === undefined ? this.chunks.length === 0 : this.joined.length === 0;
+  }
+
   /** The batch's lines as one Buffer, joined on first use. */
   buffer(): Buffer {
     if (this.joined === undefined) {

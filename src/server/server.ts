@@ -19,8 +19,9 @@ import { Presence } from './presence.js';
 import { connectionCap, openFileLimit } from './fd-limit.js';
 import { FAILURE_WINDOW_MS, LoginGuard } from './login-guard.js';
 import type { Clock } from './rate-limit.js';
+import { Pledges, type Pledge } from './pledges.js';
 import { Relay } from './relay.js';
-import { Session, type CloseReason, type OutputScheduler, type SealedOutput, type SessionState } from './session.js';
+import { Session, retractFrom, type CloseReason, type OutputScheduler, type SealedOutput, type SessionState } from './session.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import type { Store } from './storage/store.js';
 
@@ -142,7 +143,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   ) {
     const presence = new Presence();
     this.presence = presence;
-    this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 };
+    this.stats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0, messagesNotStored: 0 };
     const loginGuard = new LoginGuard(options.loginFailures, clock);
     this.fileLimit = openFileLimit();
     this.connectionCap = connectionCap(options.maxConnections, this.fileLimit);
@@ -158,6 +159,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
       store,
       stats: this.stats,
       loginGuard,
+      pledges: new Pledges(),
     };
     this.sweeper = setInterval(() => loginGuard.sweep(), FAILURE_WINDOW_MS).unref();
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
@@ -255,11 +257,15 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   private flushNow(): void {
     this.flushScheduled = false;
     const dirty = this.dirty.splice(0);
+    const pledges = this.ctx.pledges.take();
     let commit: void | Promise<void> = undefined;
     try {
       commit = this.store.flush();
     } catch (err) {
-      this.logStoreFailure(err);
+      // Nothing of it reaches anyone: its lines come out of this turn's output.
+      this.notStored(pledges, err, (lines) => {
+        for (const session of dirty) session.retract(lines);
+      });
     }
     this.bus.flush();
     if (commit === undefined && this.writeChain === undefined) {
@@ -271,15 +277,39 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
       const output = session.seal();
       if (output !== undefined) sealed.push([session, output]);
     }
-    const chain: Promise<void> = Promise.all([this.writeChain, commit?.catch((err: unknown) => this.logStoreFailure(err))]).then(() => {
+    const stored = commit?.then(
+      () => true,
+      (err: unknown) => {
+        this.notStored(pledges, err, (lines) => {
+          for (const [, output] of sealed) output.items = retractFrom(output.items, lines);
+        });
+        return false;
+      },
+    );
+    const chain: Promise<void> = Promise.all([this.writeChain, stored]).then(() => {
       for (const [session, output] of sealed) session.write(output);
       if (this.writeChain === chain) this.writeChain = undefined;
     });
     this.writeChain = chain;
   }
 
-  private logStoreFailure(err: unknown): void {
-    this.log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err) });
+  /**
+   * The store could not write this turn's messages: their lines are taken
+   * out of the output (`retract`), and each sender is told.
+   */
+  private notStored(pledges: readonly Pledge[], err: unknown, retract: (lines: ReadonlySet<Buffer>) => void): void {
+    const error = err instanceof Error ? err.message : String(err);
+    this.log.error('store-flush-failed', { error, messages: pledges.length });
+    if (pledges.length === 0) return;
+    const lines = new Set<Buffer>();
+    for (const pledge of pledges) for (const line of pledge.lines) lines.add(line);
+    retract(lines);
+    this.stats.messagesRelayed -= pledges.length;
+    this.stats.messagesNotStored += pledges.length;
+    for (const pledge of pledges) {
+      pledge.forget?.();
+      pledge.sender.sendError('UNAVAILABLE', 'your message could not be stored, so nobody got it; try again later');
+    }
   }
 
   private accept(socket: net.Socket): void {
@@ -407,9 +437,12 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     this.ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
     const open = [...this.sessions];
     const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.state === 'closed' ? resolve() : s.socket.once('close', () => resolve())))));
+    const refusedBefore = this.stats.messagesNotStored;
     for (const session of open) session.end('shutdown');
     this.flushNow();
     await this.writeChain;
+    // Their senders are already leaving and cannot be told: these are lost.
+    const lost = this.stats.messagesNotStored - refusedBefore;
     const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
     await Promise.race([closed, grace]);
     for (const session of this.sessions) session.socket.destroy();
@@ -424,6 +457,10 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     await this.ctx.directory.close();
     await this.bus.close();
     await this.cluster?.redis.close();
+    if (lost > 0) {
+      this.log.error('messages-lost', { count: lost, reason: 'the store could not write them at shutdown' });
+      throw new Error(`${lost} message${lost === 1 ? '' : 's'} sent just before shutdown could not be stored`);
+    }
     if (started) this.log.info('stopped', { messages: this.stats.messagesRelayed });
   }
 }

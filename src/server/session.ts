@@ -5,8 +5,34 @@ import type { Room } from './presence.js';
 import { RoomBatch } from './room-batch.js';
 
 /** One turn's output of a session: the bytes, and whether to end after them. */
+/** Takes `lines` out of output items, dropping room batches left empty. */
+export function retractFrom(items: Array<Buffer | RoomBatch>, lines: ReadonlySet<Buffer>): Array<Buffer | RoomBatch> {
+  return items.filter((item) => {
+    if (item instanceof RoomBatch) {
+      item.retract(lines);
+      return !item.empty;
+    }
+    return !lines.has(item);
+  });
+}
+
+function joinItems(items: ReadonlyArray<Buffer | RoomBatch>): Buffer | undefined {
+  if (items.length === 0) return undefined;
+  if (items.length === 1) {
+    const only = items[0]!;
+    return only instanceof RoomBatch ? only.buffer() : only;
+  }
+  let bytes = 0;
+  const buffers = items.map((item) => {
+    const buffer = item instanceof RoomBatch ? item.buffer() : item;
+    bytes += buffer.length;
+    return buffer;
+  });
+  return Buffer.concat(buffers, bytes);
+}
+
 export interface SealedOutput {
-  data: Buffer | undefined;
+  items: Array<Buffer | RoomBatch>;
   end: boolean;
 }
 
@@ -272,10 +298,14 @@ export class Session {
     if (output !== undefined) this.write(output);
   }
 
-  /** Takes this turn's output, to be written once the store has committed. */
+  /**
+   * Takes this turn's output, to be written once the store has committed.
+   * It stays in pieces until then, so lines whose message could not be
+   * stored can still be taken out (retract).
+   */
   seal(): SealedOutput | undefined {
     if (this.pending.length === 0 && !this.endAfterFlush) return undefined;
-    const output = { data: this.joinPending(), end: this.endAfterFlush };
+    const output = { items: this.pending, end: this.endAfterFlush };
     this.pending = [];
     this.pendingBytes = 0;
     this.openBatch = undefined;
@@ -283,25 +313,16 @@ export class Session {
     return output;
   }
 
-  private joinPending(): Buffer | undefined {
-    const pending = this.pending;
-    if (pending.length === 0) return undefined;
-    if (pending.length === 1) {
-      const only = pending[0]!;
-      return only instanceof RoomBatch ? only.buffer() : only;
-    }
-    let bytes = 0;
-    const buffers = pending.map((item) => {
-      const buffer = item instanceof RoomBatch ? item.buffer() : item;
-      bytes += buffer.length;
-      return buffer;
-    });
-    return Buffer.concat(buffers, bytes);
+  /** Takes `lines` out of this turn's output (plain lines; room batches are retracted by the caller). */
+  retract(lines: ReadonlySet<Buffer>): void {
+    this.pending = retractFrom(this.pending, lines);
+    this.pendingBytes = this.pending.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
   }
 
   write(output: SealedOutput): void {
     if (this.socket.destroyed) return;
-    if (output.data !== undefined) this.socket.write(output.data);
+    const data = joinItems(output.items);
+    if (data !== undefined) this.socket.write(data);
     if (output.end) {
       this.socket.end();
       // A peer that never closes its side must not hold the socket forever.

@@ -20,6 +20,7 @@ import { leaveRoom } from '../../src/server/membership.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { Presence } from '../../src/server/presence.js';
 import { LoginGuard, NAME_BRAKE_AFTER } from '../../src/server/login-guard.js';
+import { Pledges } from '../../src/server/pledges.js';
 import { Relay } from '../../src/server/relay.js';
 import { Session, type CloseReason, type OutputScheduler, type SessionState } from '../../src/server/session.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
@@ -105,8 +106,9 @@ function makeHarness(overrides: Partial<ServerOptions> = {}): Harness {
     relay: new Relay(presence, sessions, bus),
     history: new RoomHistory(store, Math.max(1, options.historyReplay)),
     store,
-    stats: { startedAt: clock(), peakConnections: 0, messagesRelayed: 0 },
+    stats: { startedAt: clock(), peakConnections: 0, messagesRelayed: 0, messagesNotStored: 0 },
     loginGuard: new LoginGuard(options.loginFailures, clock),
+    pledges: new Pledges(),
   };
   (h as { ctx: ServerContext }).ctx = ctx;
 

@@ -44,8 +44,10 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(session, frame.message) : frame.message);
   const room = session.room!;
   const from = session.name!;
-  ctx.history.record({ time: ctx.clock(), roomKey: room.key, room: room.name, from, message });
-  ctx.relay.toRoom(room, encodeText(from, message));
+  const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
+  ctx.history.record(record);
+  const line = ctx.relay.toRoom(room, encodeText(from, message));
+  ctx.pledges.add({ sender: session, lines: [line], forget: () => ctx.history.unrecord(record) });
   ctx.stats.messagesRelayed++;
 }
 
@@ -60,8 +62,10 @@ export function privateMessage(ctx: ServerContext, session: Session, frame: Fram
   return whenReady(ctx.directory.locate(target.key), (online) => {
     if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey: session.key!, message });
     ctx.store.appendPrivate({ time, from, fromKey: session.key!, to: online.name, toKey: target.key, message, delivered: true });
-    ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
-    session.send(encodeSent(online.name, message));
+    const delivered = ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
+    const sent = Buffer.from(encodeSent(online.name, message));
+    session.send(sent);
+    ctx.pledges.add({ sender: session, lines: delivered === undefined ? [sent] : [delivered, sent] });
     ctx.stats.messagesRelayed++;
   });
 }
@@ -78,6 +82,9 @@ async function storeForLater(
   const account = await ctx.store.getAccount(key);
   if (account === undefined) throw new ChatError('NO_SUCH_USER', `${name} is not online`);
   ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
-  session.send(encodeSent(account.name, message));
-  session.send(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));
+  const sent = Buffer.from(encodeSent(account.name, message));
+  const later = Buffer.from(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));
+  session.send(sent);
+  session.send(later);
+  ctx.pledges.add({ sender: session, lines: [sent, later] });
 }

@@ -158,9 +158,13 @@ export class SqliteStore implements Store {
 
   flush(): void {
     if (this.pendingRooms.length === 0 && this.pendingPrivates.length === 0) return;
-    this.writeBatch();
-    this.pendingRooms = [];
-    this.pendingPrivates = [];
+    try {
+      this.writeBatch();
+    } finally {
+      // A failed batch is not retried later: its senders are told it was not sent.
+      this.pendingRooms = [];
+      this.pendingPrivates = [];
+    }
   }
 
   async recentRoom(roomKey: string, limit: number): Promise<RoomMessage[]> {
