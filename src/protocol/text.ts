@@ -1,3 +1,5 @@
+import { rectifyConfusion } from 'unicode-confusables';
+
 // Rules for the text people send each other: names, rooms, messages.
 // Nothing here may let one user's bytes drive another user's terminal.
 
@@ -99,15 +101,24 @@ const ALLOWED_MIXES = [
 ];
 const LETTER = /\p{L}/u;
 
-/** The scripts of a name's letters, or undefined when they mix the way spoofers do. */
-function scriptsOf(name: string): Set<string> | undefined {
+/** Whether the letters of `text` are of one script, or of a usual mix. */
+function plainScripts(text: string): boolean {
   const scripts = new Set<string>();
-  for (const ch of name) {
+  for (const ch of text) {
     if (!LETTER.test(ch)) continue;
     scripts.add(SCRIPTS.find((s) => s.test.test(ch))?.name ?? 'other');
   }
-  if (scripts.size <= 1) return scripts;
-  return ALLOWED_MIXES.some((mix) => [...scripts].every((s) => mix.has(s))) ? scripts : undefined;
+  return scripts.size <= 1 || ALLOWED_MIXES.some((mix) => [...scripts].every((s) => mix.has(s)));
+}
+
+/**
+ * Mixed the way spoofers mix: scripts that do not go together, where the
+ * odd letters are look-alikes (Unicode TS #39 prototypes) of the others,
+ * so the name reads as a single-script one (Cyrillic `а` in `аlice`).
+ * A name that is mixed in plain sight (`Ωmega`) is not a disguise.
+ */
+function spoofedMix(name: string): boolean {
+  return !plainScripts(name) && plainScripts(rectifyConfusion(name));
 }
 
 function computeCheck(raw: string, what: string): NameCheck {
@@ -116,18 +127,18 @@ function computeCheck(raw: string, what: string): NameCheck {
   if (length < NAME_MIN || length > NAME_MAX) {
     return { ok: false, reason: `${what} must be ${NAME_MIN} to ${NAME_MAX} characters` };
   }
-  if (INVISIBLE_IN_NAME.test(name)) {
-    return { ok: false, reason: `${what} may not hold invisible characters (joiners, selectors, fillers)` };
-  }
   if (!NAME_SHAPE.test(name)) {
     return { ok: false, reason: `${what} may hold only letters, digits, '_', '-' and '.'` };
+  }
+  if (INVISIBLE_IN_NAME.test(name)) {
+    return { ok: false, reason: `${what} may not hold invisible characters (joiners, selectors, fillers)` };
   }
   // Fullwidth and styled letters (ａ, 𝐚, ℌ) look like plain ones: only the plain form is a name.
   if (name.normalize('NFKC') !== name) {
     return { ok: false, reason: `${what} must be written in plain letters, not fullwidth or styled ones` };
   }
-  if (scriptsOf(name) === undefined) {
-    return { ok: false, reason: `${what} mixes letters of different scripts (such as Latin and Cyrillic)` };
+  if (spoofedMix(name)) {
+    return { ok: false, reason: `${what} mixes scripts with look-alike letters (such as a Cyrillic а in a Latin name)` };
   }
   return { ok: true, name, key: nameKey(name) };
 }

@@ -23,6 +23,7 @@ describe('checkName', () => {
     '田中さん',
     'tanakaさん',
     '김민준',
+    'Ωmega', // mixed in plain sight: Ω looks like no Latin letter
   ])('accepts %j', (raw) => {
     const result = checkName(raw);
     expect(result).toEqual({ ok: true, name: raw.normalize('NFC'), key: raw.normalize('NFC').toLowerCase() });
@@ -66,6 +67,7 @@ describe('checkName', () => {
     '\u0430lice',
     'p\u0430yp\u0430l',
     'b\u043eb',
+    'g\u03bf\u03bfgle',
     // …fullwidth and styled letters.
     '\uff41\uff4c\uff49\uff43\uff45',
     '\u{1d41a}\u{1d425}\u{1d422}\u{1d41c}\u{1d41e}',
