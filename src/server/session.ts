@@ -305,6 +305,8 @@ export class Session {
    */
   seal(): SealedOutput | undefined {
     if (this.pending.length === 0 && !this.endAfterFlush) return undefined;
+    // Sealed batches take no more lines: later turns' broadcasts open new ones.
+    for (const item of this.pending) if (item instanceof RoomBatch) item.closed = true;
     const output = { items: this.pending, end: this.endAfterFlush };
     this.pending = [];
     this.pendingBytes = 0;

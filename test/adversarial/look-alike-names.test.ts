@@ -59,4 +59,22 @@ describe('look-alike names', () => {
     const { success } = await c.login(name);
     expect(success).toMatch(/^SUCCESS\|/);
   });
+
+  it('a name that reads like someone online is NAME_TAKEN: rnallory, MaIlory and ma11ory while mallory is here', async () => {
+    await LineClient.loggedIn(srv.port, 'mallory');
+    for (const lookAlike of ['rnallory', 'ma11ory', 'maIlory']) {
+      expect(await answerTo(`LOGIN|${lookAlike}`), lookAlike).toMatch(/^ERROR\|NAME_TAKEN\|.*looks too much like mallory/);
+      expect(await answerTo(`LOGIN|${lookAlike}|pw`), lookAlike).toMatch(/^ERROR\|NAME_TAKEN\|/);
+    }
+  });
+
+  it('a name that reads like a registered one is NAME_TAKEN, and its owner still logs in', async () => {
+    const owner = await LineClient.loggedIn(srv.port, 'paypal', 'right');
+    owner.sendLine('LOGOUT');
+    await owner.waitClosed();
+    expect(await answerTo('LOGIN|paypa1')).toMatch(/^ERROR\|NAME_TAKEN\|.*registered name paypal/);
+    expect(await answerTo('LOGIN|paypa1|mine')).toMatch(/^ERROR\|NAME_TAKEN\|/);
+    const again = await LineClient.connect(srv.port);
+    expect((await again.login('paypal', 'right')).success).toMatch(/^SUCCESS\|/);
+  });
 });

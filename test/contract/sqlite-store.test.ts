@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { describeStoreConformance } from './store.conformance.js';
+import { nameSkeleton } from '../../src/protocol/index.js';
 
 const dirs: string[] = [];
 
@@ -125,6 +126,23 @@ describe('SqliteStore specifics', () => {
       expect((await again.recentRoom('lobby', 5)).map((m) => m.message)).toEqual(['unflushed']);
     } finally {
       again.close();
+    }
+  });
+});
+
+describe('SqliteStore: a database from before look-alike checks', () => {
+  it('gets the skeleton column, filled in for the accounts it has', async () => {
+    const dir = tempDir();
+    const old = new Database(path.join(dir, DATABASE_FILE));
+    old.exec('CREATE TABLE accounts (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL)');
+    old.prepare('INSERT INTO accounts VALUES (?, ?, ?, ?)').run('mallory', 'Mallory', 'scrypt$1$1$1$eA==$eA==', 1);
+    old.close();
+    const store = new SqliteStore(dir);
+    try {
+      expect(await store.lookalikeAccount(nameSkeleton('rnallory'), 'rnallory')).toBe('Mallory');
+      expect((await store.getAccount('mallory'))?.name).toBe('Mallory');
+    } finally {
+      store.close();
     }
   });
 });

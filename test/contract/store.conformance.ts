@@ -7,6 +7,7 @@
 // again after the store was closed (a new process, as far as the store can
 // tell), and a cleanup that closes what is still open and removes the data.
 
+import { nameSkeleton } from '../../src/protocol/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, PrivateMessage, RoomMessage, Store } from '../../src/server/storage/store.js';
 
@@ -235,6 +236,13 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         await store.createAccount(b);
         expect(await store.getAccount('alice')).toEqual(a);
         expect(await store.getAccount('bob')).toEqual(b);
+      });
+
+      it('lookalikeAccount finds a registered name that looks like another, never the name itself', async () => {
+        await store.createAccount(account('mallory', { name: 'Mallory' }));
+        expect(await store.lookalikeAccount(nameSkeleton('rnallory'), 'rnallory')).toBe('Mallory');
+        expect(await store.lookalikeAccount(nameSkeleton('mallory'), 'mallory')).toBeUndefined();
+        expect(await store.lookalikeAccount(nameSkeleton('alice'), 'alice')).toBeUndefined();
       });
     });
 

@@ -13,8 +13,8 @@ describe('Presence: names', () => {
     const p = new Presence();
     const a = stub('alice');
     const b = stub('Alice');
-    expect(p.claim(a, 'alice')).toBe(true);
-    expect(p.claim(b, 'alice')).toBe(false);
+    expect(p.claim(a, 'alice', 'alice')).toBe(true);
+    expect(p.claim(b, 'alice', 'alice')).toBe(false);
     expect(p.user('alice')).toBe(a);
     expect(p.userCount).toBe(1);
   });
@@ -28,12 +28,12 @@ describe('Presence: names', () => {
   it('release() frees the name for the next claim', () => {
     const p = new Presence();
     const a = stub('alice');
-    p.claim(a, 'alice');
+    p.claim(a, 'alice', 'alice');
     p.release(a);
     expect(p.user('alice')).toBeUndefined();
     expect(p.userCount).toBe(0);
     const b = stub('alice');
-    expect(p.claim(b, 'alice')).toBe(true);
+    expect(p.claim(b, 'alice', 'alice')).toBe(true);
     expect(p.user('alice')).toBe(b);
   });
 
@@ -41,7 +41,7 @@ describe('Presence: names', () => {
     const p = new Presence();
     const holder = stub('alice');
     const other = stub('alice'); // same key, different session
-    p.claim(holder, 'alice');
+    p.claim(holder, 'alice', 'alice');
     p.release(other);
     expect(p.user('alice')).toBe(holder);
     p.release(stub()); // a session that never logged in
@@ -51,7 +51,7 @@ describe('Presence: names', () => {
   it('holds many names at once', () => {
     const p = new Presence();
     const sessions = ['alice', 'bob', 'carol'].map((n) => stub(n));
-    for (const s of sessions) expect(p.claim(s, s.key!)).toBe(true);
+    for (const s of sessions) expect(p.claim(s, s.key!, s.key!)).toBe(true);
     expect(p.userCount).toBe(3);
     p.release(sessions[1]!);
     expect(p.userCount).toBe(2);
@@ -175,5 +175,18 @@ describe('Presence: rooms', () => {
     p.enter(stub(), LOBBY, LOBBY);
     p.enter(stub('bob'), 'dev', 'dev');
     expect(p.namesIn(lobby)).toEqual(['Amy', 'zed']);
+  });
+});
+
+describe('Presence.lookalike', () => {
+  it('finds an online name that looks like another, and forgets it when it leaves', () => {
+    const p = new Presence();
+    const holder = { key: 'mallory' } as unknown as Session;
+    p.claim(holder, 'mallory', 'Mallory');
+    expect(p.lookalike('rnallory', 'rnallory')).toBe('Mallory');
+    expect(p.lookalike('MALLORY', 'mallory')).toBeUndefined();
+    expect(p.lookalike('alice', 'alice')).toBeUndefined();
+    p.release(holder, 'mallory');
+    expect(p.lookalike('rnallory', 'rnallory')).toBeUndefined();
   });
 });

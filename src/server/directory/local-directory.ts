@@ -11,8 +11,8 @@ export class LocalDirectory implements Directory {
     private readonly nodeId: string,
   ) {}
 
-  claim(session: Session, key: string): boolean {
-    return this.presence.claim(session, key);
+  claim(session: Session, key: string, name: string): boolean {
+    return this.presence.claim(session, key, name);
   }
 
   release(session: Session): void {

@@ -111,7 +111,7 @@ export class RedisDirectory implements Directory {
 
   async claim(session: Session, key: string, name: string): Promise<boolean> {
     const presence = this.node.presence;
-    if (!presence.claim(session, key)) return false;
+    if (!presence.claim(session, key, name)) return false;
     try {
       const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, name, ''] });
       if (won === 1) return true;

@@ -1,4 +1,4 @@
-import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem } from '../../protocol/index.js';
+import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem, nameSkeleton } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
@@ -26,7 +26,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   let account: Account | undefined;
   let registered = false;
   try {
-    if (frame.password === undefined) await requireGuestName(ctx, key);
+    if (frame.password === undefined) await requireGuestName(ctx, key, check.name);
     else ({ account, registered } = await authenticate(ctx, session, key, check.name, frame.password));
   } finally {
     // A refused login leaves the connection free to try again.
@@ -63,12 +63,24 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
 }
 
-async function requireGuestName(ctx: ServerContext, key: string): Promise<undefined> {
+async function requireGuestName(ctx: ServerContext, key: string, name: string): Promise<undefined> {
   const account = await ctx.store.getAccount(key);
   if (account !== undefined) {
     throw new ChatError('PASSWORD_REQUIRED', `${account.name} is registered: send LOGIN|${account.name}|password`);
   }
+  await refuseLookalike(ctx, key, name);
   return undefined;
+}
+
+/**
+ * A name that is not registered may not look like one that is, or like
+ * someone online (registered names are their owners' and never refused).
+ */
+async function refuseLookalike(ctx: ServerContext, key: string, name: string): Promise<void> {
+  const online = ctx.presence.lookalike(name, key);
+  if (online !== undefined) throw new ChatError('NAME_TAKEN', `${name} looks too much like ${online}, who is online`);
+  const registered = await ctx.store.lookalikeAccount(nameSkeleton(name), key);
+  if (registered !== undefined) throw new ChatError('NAME_TAKEN', `${name} looks too much like the registered name ${registered}`);
 }
 
 /** Logs in to a registered name, or registers a free one. */
@@ -82,6 +94,7 @@ async function authenticate(
   const guard = ctx.loginGuard;
   let account = await ctx.store.getAccount(key);
   if (account === undefined) {
+    await refuseLookalike(ctx, key, name);
     const allowed = guard.mayRegister(session.address);
     if (allowed.refused) throw new ChatError('RATE_LIMITED', allowed.reason);
     const candidate = await guard.register(session.address, async () => {

@@ -1,3 +1,4 @@
+import { nameSkeleton } from '../../protocol/index.js';
 import { createClient } from 'redis';
 import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 
@@ -17,6 +18,8 @@ export const redisKeys = {
   privates: 'chat:privates',
   undelivered: (userKey: string) => `chat:offline:${userKey}`,
   accounts: 'chat:accounts',
+  /** skeleton → JSON { key, name } of the first account that looks like it. */
+  skeletons: 'chat:account-skeletons',
 };
 
 type StreamEntry = { id: string; message: Record<string, string> };
@@ -131,7 +134,16 @@ export class RedisStore implements Store {
 
   async createAccount(account: Account): Promise<boolean> {
     const value = JSON.stringify({ name: account.name, secret: account.secret, createdAt: account.createdAt });
-    return (await this.client.hSetNX(redisKeys.accounts, account.key, value)) === 1;
+    const created = (await this.client.hSetNX(redisKeys.accounts, account.key, value)) === 1;
+    if (created) await this.client.hSetNX(redisKeys.skeletons, nameSkeleton(account.name), JSON.stringify({ key: account.key, name: account.name }));
+    return created;
+  }
+
+  async lookalikeAccount(skeleton: string, key: string): Promise<string | undefined> {
+    const value = await this.client.hGet(redisKeys.skeletons, skeleton);
+    if (value === null || value === undefined) return undefined;
+    const found = JSON.parse(value) as { key: string; name: string };
+    return found.key === key ? undefined : found.name;
   }
 
   close(): void {

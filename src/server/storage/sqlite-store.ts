@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
 import { prepareDataDir } from './data-dir.js';
+import { nameSkeleton } from '../../protocol/index.js';
 import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 
 const SCHEMA = `
@@ -31,9 +32,22 @@ CREATE TABLE IF NOT EXISTS accounts (
   name_key TEXT PRIMARY KEY,
   name TEXT NOT NULL,
   secret TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  skeleton TEXT
 );
 `;
+
+/** Databases from before look-alike names were checked get the column, filled in. */
+function addSkeletons(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(accounts)').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'skeleton')) db.exec('ALTER TABLE accounts ADD COLUMN skeleton TEXT');
+  const missing = db.prepare('SELECT name_key, name FROM accounts WHERE skeleton IS NULL').all() as Array<{ name_key: string; name: string }>;
+  const fill = db.prepare('UPDATE accounts SET skeleton = ? WHERE name_key = ?');
+  db.transaction(() => {
+    for (const row of missing) fill.run(nameSkeleton(row.name), row.name_key);
+  })();
+  db.exec('CREATE INDEX IF NOT EXISTS accounts_by_skeleton ON accounts (skeleton)');
+}
 
 export const DATABASE_FILE = 'chat.db';
 
@@ -69,6 +83,7 @@ function openChecked(file: string): Database.Database {
       throw new DatabaseError(`the database ${file} is damaged (${problems[0]}); ${recover}`);
     }
     db.exec(SCHEMA);
+    addSkeletons(db);
     return db;
   } catch (err) {
     db?.close();
@@ -101,6 +116,7 @@ export class SqliteStore implements Store {
   private readonly markDelivered: Database.Statement;
   private readonly selectAccount: Database.Statement;
   private readonly insertAccount: Database.Statement;
+  private readonly selectLookalike: Database.Statement;
   private readonly writeBatch: () => void;
   private readonly checkpointer: Checkpointer | undefined;
 
@@ -141,7 +157,8 @@ export class SqliteStore implements Store {
     );
     this.markDelivered = this.db.prepare('UPDATE private_messages SET delivered = 1 WHERE id = ?');
     this.selectAccount = this.db.prepare('SELECT name_key, name, secret, created_at FROM accounts WHERE name_key = ?');
-    this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at) VALUES (?, ?, ?, ?)');
+    this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at, skeleton) VALUES (?, ?, ?, ?, ?)');
+    this.selectLookalike = this.db.prepare('SELECT name FROM accounts WHERE skeleton = ? AND name_key <> ? LIMIT 1');
     this.writeBatch = this.db.transaction(() => {
       this.insertRooms.run(this.pendingRooms);
       this.insertPrivates.run(this.pendingPrivates);
@@ -197,7 +214,11 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(account: Account): Promise<boolean> {
-    return this.insertAccount.run(account.key, account.name, account.secret, account.createdAt).changes === 1;
+    return this.insertAccount.run(account.key, account.name, account.secret, account.createdAt, nameSkeleton(account.name)).changes === 1;
+  }
+
+  async lookalikeAccount(skeleton: string, key: string): Promise<string | undefined> {
+    return (this.selectLookalike.get(skeleton, key) as { name: string } | undefined)?.name;
   }
 
   close(): void | Promise<void> {

@@ -45,5 +45,7 @@ export interface Store {
   getAccount(key: string): Promise<Account | undefined>;
   /** Creates the account; false when the name is already registered. */
   createAccount(account: Account): Promise<boolean>;
+  /** The registered name that looks like `skeleton` (nameSkeleton) under another key, if any. */
+  lookalikeAccount(skeleton: string, key: string): Promise<string | undefined>;
   close(): void | Promise<void>;
 }
