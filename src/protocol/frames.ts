@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   // Added by this project (docs/PROTOCOL.md).
   TIMEOUT: 'TIMEOUT',
   UNAVAILABLE: 'UNAVAILABLE',
+  MAILBOX_FULL: 'MAILBOX_FULL',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

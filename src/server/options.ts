@@ -16,6 +16,8 @@ export interface ServerOptions {
   loginFailures: number;
   historyReplay: number;
   historyMax: number;
+  mailboxMax: number;
+  mailboxMaxBytes: number;
   outputCapBytes: number;
   keepAliveMs: number;
   logLevel: LogLevel;
@@ -41,6 +43,8 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 export const DEFAULT_LOGIN_FAILURES = 3;
 export const DEFAULT_HISTORY_REPLAY = 20;
 export const DEFAULT_HISTORY_MAX = 500;
+export const DEFAULT_MAILBOX_MAX = 500;
+export const DEFAULT_MAILBOX_MAX_BYTES = 256 * 1024;
 export const DEFAULT_OUTPUT_CAP_BYTES = 256 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 
@@ -60,6 +64,8 @@ export function defaultOptions(): ServerOptions {
     loginFailures: DEFAULT_LOGIN_FAILURES,
     historyReplay: DEFAULT_HISTORY_REPLAY,
     historyMax: DEFAULT_HISTORY_MAX,
+    mailboxMax: DEFAULT_MAILBOX_MAX,
+    mailboxMaxBytes: DEFAULT_MAILBOX_MAX_BYTES,
     outputCapBytes: DEFAULT_OUTPUT_CAP_BYTES,
     keepAliveMs: DEFAULT_KEEPALIVE_MS,
     logLevel: 'info',
@@ -96,6 +102,8 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'loginFailures', flag: '--login-failures <n>', kind: 'int', min: 1, description: 'wrong passwords per minute from one address for one name (3 times as many over all names)' },
   { key: 'historyReplay', flag: '--history-replay <n>', kind: 'int', min: 0, description: 'room messages replayed on login and JOIN' },
   { key: 'historyMax', flag: '--history-max <n>', kind: 'int', min: 1, description: 'most messages one HISTORY|n returns' },
+  { key: 'mailboxMax', flag: '--mailbox-max <n>', kind: 'int', min: 1, description: 'private messages kept for one offline user (MAILBOX_FULL past it)' },
+  { key: 'mailboxMaxBytes', flag: '--mailbox-max-kib <kib>', kind: 'kib', min: 1, description: 'text kept for one offline user, in KiB (MAILBOX_FULL past it)' },
   { key: 'outputCapBytes', flag: '--output-cap <kib>', kind: 'kib', min: 1, description: 'unsent output a client may leave queued before it is dropped, in KiB' },
   { key: 'keepAliveMs', flag: '--keepalive <seconds>', kind: 'seconds', min: 1, description: 'TCP keepalive idle time before dead peers are probed' },
   { key: 'logLevel', flag: '--log-level <level>', kind: 'level', description: `log detail: ${LOG_LEVELS.join(', ')}` },

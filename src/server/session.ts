@@ -33,6 +33,8 @@ function joinItems(items: ReadonlyArray<Buffer | RoomBatch>): Buffer | undefined
 
 export interface SealedOutput {
   items: Array<Buffer | RoomBatch>;
+  /** Items sealed, before any retraction. */
+  count: number;
   end: boolean;
 }
 
@@ -116,6 +118,10 @@ export class Session {
   /** The room batch at the end of `pending`, still open to more lines. */
   private openBatch: RoomBatch | undefined;
   private endAfterFlush = false;
+  /** Output items queued and items handed to the socket, for drained(). */
+  private itemsQueued = 0;
+  private itemsWritten = 0;
+  private readonly writeWaiters: Array<() => void> = [];
   private handlerRunning = false;
   /** Created at the first 0xFF byte: clients that never speak telnet pay nothing. */
   private telnet: { filter: TelnetFilter; sink: TelnetSink } | undefined;
@@ -271,6 +277,7 @@ export class Session {
       this.openBatch = undefined;
     }
     this.pending.push(buffer);
+    this.itemsQueued++;
     this.pendingBytes += buffer.length;
     // What earlier turns left unread is the measure of a slow reader; one turn's own
     // output (a long HISTORY reply) may exceed the cap, within a hard bound.
@@ -284,6 +291,7 @@ export class Session {
     if (!this.open || this.openBatch === batch) return;
     if (this.pending.length === 0) this.output.markDirty(this);
     this.pending.push(batch);
+    this.itemsQueued++;
     this.openBatch = batch;
     if (this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
   }
@@ -307,7 +315,7 @@ export class Session {
     if (this.pending.length === 0 && !this.endAfterFlush) return undefined;
     // Sealed batches take no more lines: later turns' broadcasts open new ones.
     for (const item of this.pending) if (item instanceof RoomBatch) item.closed = true;
-    const output = { items: this.pending, end: this.endAfterFlush };
+    const output = { items: this.pending, count: this.pending.length, end: this.endAfterFlush };
     this.pending = [];
     this.pendingBytes = 0;
     this.openBatch = undefined;
@@ -322,6 +330,8 @@ export class Session {
   }
 
   write(output: SealedOutput): void {
+    this.itemsWritten += output.count;
+    this.wakeWriteWaiters();
     if (this.socket.destroyed) return;
     const data = joinItems(output.items);
     if (data !== undefined) this.socket.write(data);
@@ -358,8 +368,37 @@ export class Session {
     this.setState('closing');
   }
 
+  /**
+   * Resolves once what is queued now has been handed to the socket and the
+   * socket has sent it on (its buffer drained), or the connection is gone:
+   * for output produced at the pace the client reads it.
+   */
+  async drained(): Promise<void> {
+    const target = this.itemsQueued;
+    while (this.itemsWritten < target && this.currentState !== 'closed' && !this.socket.destroyed) {
+      await new Promise<void>((resolve) => this.writeWaiters.push(resolve));
+    }
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableLength === 0) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  private wakeWriteWaiters(): void {
+    const waiters = this.writeWaiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
   markClosed(): void {
     this.setState('closed');
+    this.wakeWriteWaiters();
     clearTimeout(this.legacyTimer);
     clearTimeout(this.loginTimer);
   }

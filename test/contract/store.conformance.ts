@@ -192,6 +192,22 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(['private 2 to bob']);
       });
 
+      it('mailbox counts what waits; peekUndelivered leaves it waiting; markDelivered takes the oldest', async () => {
+        expect(await store.mailbox('bob')).toEqual({ count: 0, bytes: 0 });
+        for (const text of ['one', 'two', 'thrée']) {
+          store.appendPrivate({ time: T0, from: 'alice', fromKey: 'alice', to: 'bob', toKey: 'bob', message: text, delivered: false });
+        }
+        await store.flush();
+        expect(await store.mailbox('bob')).toEqual({ count: 3, bytes: 3 + 3 + 6 });
+        const first = await store.peekUndelivered('bob', 2);
+        expect(first.map((m) => m.message)).toEqual(['one', 'two']);
+        expect((await store.peekUndelivered('bob', 2)).map((m) => m.message)).toEqual(['one', 'two']);
+        await store.markDelivered('bob', first.map((m) => m.ref));
+        expect(await store.mailbox('bob')).toEqual({ count: 1, bytes: 6 });
+        expect((await store.peekUndelivered('bob', 10)).map((m) => m.message)).toEqual(['thrée']);
+        expect(await store.mailbox('carol')).toEqual({ count: 0, bytes: 0 });
+      });
+
       it('takeUndelivered sees appends that were not flushed yet', async () => {
         store.appendPrivate(privateMessage('bob', 1, false));
         expect((await store.takeUndelivered('bob')).map((m) => m.message)).toEqual(['private 1 to bob']);

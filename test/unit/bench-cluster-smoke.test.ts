@@ -63,7 +63,8 @@ describe('chat-bench cluster scenario', () => {
       expect(figures.reordered).toBe(0);
     }
     // Redis's cost per message is read for the Redis setups only.
-    expect(fanout.metrics.cross!.commandsPerMessage).toBeGreaterThan(1);
+    // Batching puts many messages in one EVAL and one PUBLISH a turn: the figure may be below 1, never 0.
+    expect(fanout.metrics.cross!.commandsPerMessage).toBeGreaterThan(0);
     expect(fanout.metrics.cross!.redisUsPerMessage).toBeGreaterThan(0);
     expect(fanout.metrics.sqlite!.redisUsPerMessage).toBeUndefined();
     // Everything the bench started is gone: two redis-servers, seven chat servers.

@@ -54,12 +54,28 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
 
-  if (account !== undefined) {
-    const waiting = await ctx.store.takeUndelivered(key);
-    if (waiting.length > 0 && session.loggedIn) {
-      session.send(encodeSystem(`${waiting.length} private message${waiting.length === 1 ? '' : 's'} arrived while you were away`));
-      for (const m of waiting) session.send(encodePrivate(m.from, m.message));
-    }
+  if (account !== undefined) await deliverMailbox(ctx, session, key);
+}
+
+/** Mailbox messages handed to the socket per step; marked delivered once sent on. */
+const MAILBOX_STEP = 50;
+
+/**
+ * The offline messages, at the pace the client reads them: each step is
+ * marked delivered only once the socket has sent it, so a connection lost
+ * half way keeps the rest (and at worst the step in flight comes again).
+ */
+async function deliverMailbox(ctx: ServerContext, session: Session, key: string): Promise<void> {
+  const { count } = await ctx.store.mailbox(key);
+  if (count === 0 || !session.loggedIn) return;
+  session.send(encodeSystem(`${count} private message${count === 1 ? '' : 's'} arrived while you were away`));
+  for (;;) {
+    const step = await ctx.store.peekUndelivered(key, MAILBOX_STEP);
+    if (step.length === 0 || !session.loggedIn) return;
+    for (const m of step) session.send(encodePrivate(m.from, m.message));
+    await session.drained();
+    if (!session.loggedIn) return;
+    await ctx.store.markDelivered(key, step.map((m) => m.ref));
   }
 }
 

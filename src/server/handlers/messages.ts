@@ -81,6 +81,11 @@ async function storeForLater(
   const message = record.message;
   const account = await ctx.store.getAccount(key);
   if (account === undefined) throw new ChatError('NO_SUCH_USER', `${name} is not online`);
+  // Anyone can write to a mailbox: it is bounded, so it cannot be filled for ever.
+  const box = await ctx.store.mailbox(account.key);
+  if (box.count >= ctx.options.mailboxMax || box.bytes + Buffer.byteLength(message) > ctx.options.mailboxMaxBytes) {
+    throw new ChatError('MAILBOX_FULL', `${account.name} is offline and their mailbox is full; try again once they have read it`);
+  }
   ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
   const sent = Buffer.from(encodeSent(account.name, message));
   const later = Buffer.from(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));

@@ -29,6 +29,20 @@ type StreamEntry = { id: string; message: Record<string, string> };
 // from key, to, to key, message, delivered (1/0), the record as JSON (for
 // the addressee's offline list).
 const APPEND_CHUNK = 500;
+/** Messages waiting in a mailbox list and the bytes of their text. */
+const MAILBOX_SCRIPT = `
+local bytes = 0
+for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  bytes = bytes + #cjson.decode(item).message
+end
+return { redis.call('LLEN', KEYS[1]), bytes }
+`;
+
+function parseUndelivered(item: string): PrivateMessage {
+  const f = JSON.parse(item) as Record<string, string>;
+  return { time: Number(f.time), from: f.from!, fromKey: f.fromKey!, to: f.to!, toKey: f.toKey!, message: f.message!, delivered: true };
+}
+
 const APPEND_SCRIPT = `
 local i = 3
 while i <= #ARGV do
@@ -105,6 +119,23 @@ export class RedisStore implements Store {
       from: f.from ?? '',
       message: f.message ?? '',
     }));
+  }
+
+  async mailbox(toKey: string): Promise<{ count: number; bytes: number }> {
+    await this.flush();
+    const [count, bytes] = (await this.client.eval(MAILBOX_SCRIPT, { keys: [redisKeys.undelivered(toKey)] })) as [number, number];
+    return { count, bytes };
+  }
+
+  async peekUndelivered(toKey: string, limit: number): Promise<Array<PrivateMessage & { ref: string }>> {
+    await this.flush();
+    const items = await this.client.lRange(redisKeys.undelivered(toKey), 0, limit - 1);
+    return items.map((item, i) => ({ ...parseUndelivered(item), delivered: false, ref: String(i) }));
+  }
+
+  async markDelivered(toKey: string, refs: readonly string[]): Promise<void> {
+    // Peeked from the head in order, and only its owner reads a mailbox: drop that many from the head.
+    if (refs.length > 0) await this.client.lTrim(redisKeys.undelivered(toKey), refs.length, -1);
   }
 
   async takeUndelivered(toKey: string): Promise<PrivateMessage[]> {

@@ -113,7 +113,9 @@ export class SqliteStore implements Store {
   private readonly insertPrivates: BatchInsert<PrivateMessage>;
   private readonly selectRecent: Database.Statement;
   private readonly selectUndelivered: Database.Statement;
-  private readonly markDelivered: Database.Statement;
+  private readonly setDelivered: Database.Statement;
+  private readonly selectSomeUndelivered: Database.Statement;
+  private readonly selectMailbox: Database.Statement;
   private readonly selectAccount: Database.Statement;
   private readonly insertAccount: Database.Statement;
   private readonly selectLookalike: Database.Statement;
@@ -155,7 +157,13 @@ export class SqliteStore implements Store {
     this.selectUndelivered = this.db.prepare(
       'SELECT id, time, sender, sender_key, recipient, recipient_key, body FROM private_messages WHERE recipient_key = ? AND delivered = 0 ORDER BY id',
     );
-    this.markDelivered = this.db.prepare('UPDATE private_messages SET delivered = 1 WHERE id = ?');
+    this.setDelivered = this.db.prepare('UPDATE private_messages SET delivered = 1 WHERE id = ?');
+    this.selectSomeUndelivered = this.db.prepare(
+      'SELECT id, time, sender, sender_key, recipient, recipient_key, body FROM private_messages WHERE recipient_key = ? AND delivered = 0 ORDER BY id LIMIT ?',
+    );
+    this.selectMailbox = this.db.prepare(
+      'SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(CAST(body AS BLOB))), 0) AS bytes FROM private_messages WHERE recipient_key = ? AND delivered = 0',
+    );
     this.selectAccount = this.db.prepare('SELECT name_key, name, secret, created_at FROM accounts WHERE name_key = ?');
     this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at, skeleton) VALUES (?, ?, ?, ?, ?)');
     this.selectLookalike = this.db.prepare('SELECT name FROM accounts WHERE skeleton = ? AND name_key <> ? LIMIT 1');
@@ -190,11 +198,36 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ time: r.time, roomKey: r.room_key, room: r.room, from: r.sender, message: r.body }));
   }
 
+  async mailbox(toKey: string): Promise<{ count: number; bytes: number }> {
+    this.flush();
+    return this.selectMailbox.get(toKey) as { count: number; bytes: number };
+  }
+
+  async peekUndelivered(toKey: string, limit: number): Promise<Array<PrivateMessage & { ref: string }>> {
+    this.flush();
+    return (this.selectSomeUndelivered.all(toKey, limit) as PrivateRow[]).map((r) => ({
+      time: r.time,
+      from: r.sender,
+      fromKey: r.sender_key,
+      to: r.recipient,
+      toKey: r.recipient_key,
+      message: r.body,
+      delivered: false,
+      ref: String(r.id),
+    }));
+  }
+
+  async markDelivered(_toKey: string, refs: readonly string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const ref of refs) this.setDelivered.run(Number(ref));
+    })();
+  }
+
   async takeUndelivered(toKey: string): Promise<PrivateMessage[]> {
     this.flush();
     const take = this.db.transaction((key: string) => {
       const rows = this.selectUndelivered.all(key) as PrivateRow[];
-      for (const row of rows) this.markDelivered.run(row.id);
+      for (const row of rows) this.setDelivered.run(row.id);
       return rows;
     });
     return take(toKey).map((r) => ({

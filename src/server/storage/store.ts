@@ -42,6 +42,12 @@ export interface Store {
   recentRoom(roomKey: string, limit: number): Promise<RoomMessage[]>;
   /** Undelivered private messages to `toKey`, oldest first, now marked delivered. */
   takeUndelivered(toKey: string): Promise<PrivateMessage[]>;
+  /** How much waits for `toKey`: messages and bytes of their text. */
+  mailbox(toKey: string): Promise<{ count: number; bytes: number }>;
+  /** The oldest `limit` undelivered messages to `toKey`, each with a ref for markDelivered; still undelivered. */
+  peekUndelivered(toKey: string, limit: number): Promise<Array<PrivateMessage & { ref: string }>>;
+  /** Marks messages from peekUndelivered delivered (the oldest first, as they were peeked). */
+  markDelivered(toKey: string, refs: readonly string[]): Promise<void>;
   getAccount(key: string): Promise<Account | undefined>;
   /** Creates the account; false when the name is already registered. */
   createAccount(account: Account): Promise<boolean>;
