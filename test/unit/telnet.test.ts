@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bytes, chunkings, mulberry32, randomChunks } from '../helpers/chunks.js';
 import { MAX_SUBNEGOTIATION_BYTES, TELNET, TelnetFilter, isTelnetOption } from '../../src/protocol/telnet.js';
+
+const utf8 = new TextEncoder();
 
 // Each case is filtered whole, byte by byte, split in two at every offset and
 // cut at random (seeded). What comes out is a list of data runs, replies and
@@ -14,49 +17,6 @@ const SGA = 3;
 const TTYPE = 24;
 const NAWS = 31;
 
-const utf8 = new TextEncoder();
-
-/** Concatenates strings (as UTF-8) and raw byte lists. */
-function bytes(...parts: Array<string | number[]>): Uint8Array {
-  const arrays = parts.map((p) => (typeof p === 'string' ? utf8.encode(p) : Uint8Array.from(p)));
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
-}
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomChunks(input: Uint8Array, seed: number, maxChunk = 8): Uint8Array[] {
-  const rand = mulberry32(seed);
-  const chunks: Uint8Array[] = [];
-  for (let at = 0; at < input.length; ) {
-    const n = 1 + Math.floor(rand() * maxChunk);
-    chunks.push(input.subarray(at, at + n));
-    at += n;
-  }
-  return chunks;
-}
-
-function chunkings(input: Uint8Array): Array<[string, Uint8Array[]]> {
-  const ways: Array<[string, Uint8Array[]]> = [
-    ['whole', [input]],
-    ['byte by byte', Array.from(input, (_, i) => input.subarray(i, i + 1))],
-  ];
-  for (let i = 1; i < input.length; i++) ways.push([`split at ${i}`, [input.subarray(0, i), input.subarray(i)]]);
-  for (let seed = 1; seed <= 30; seed++) ways.push([`random seed ${seed}`, randomChunks(input, seed)]);
-  return ways;
-}
 
 /** What the filter produced, in order: data as text (latin1, so every byte shows), replies as byte lists. */
 type Out = { data: string } | { reply: number[] } | 'ayt';
