@@ -20,6 +20,7 @@ export interface ServerOptions {
   mailboxMaxBytes: number;
   outputCapBytes: number;
   keepAliveMs: number;
+  writeTimeoutMs: number;
   logLevel: LogLevel;
   logJson: boolean;
   /** Cluster mode when set: redis://host:port[/db]. */
@@ -47,6 +48,7 @@ export const DEFAULT_MAILBOX_MAX = 500;
 export const DEFAULT_MAILBOX_MAX_BYTES = 256 * 1024;
 export const DEFAULT_OUTPUT_CAP_BYTES = 256 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
+export const DEFAULT_WRITE_TIMEOUT_MS = 60_000;
 
 export function defaultOptions(): ServerOptions {
   return {
@@ -68,6 +70,7 @@ export function defaultOptions(): ServerOptions {
     mailboxMaxBytes: DEFAULT_MAILBOX_MAX_BYTES,
     outputCapBytes: DEFAULT_OUTPUT_CAP_BYTES,
     keepAliveMs: DEFAULT_KEEPALIVE_MS,
+    writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_MS,
     logLevel: 'info',
     logJson: false,
     redisUrl: '',
@@ -106,6 +109,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'mailboxMaxBytes', flag: '--mailbox-max-kib <kib>', kind: 'kib', min: 1, description: 'text kept for one offline user, in KiB (MAILBOX_FULL past it)' },
   { key: 'outputCapBytes', flag: '--output-cap <kib>', kind: 'kib', min: 1, description: 'unsent output a client may leave queued before it is dropped, in KiB' },
   { key: 'keepAliveMs', flag: '--keepalive <seconds>', kind: 'seconds', min: 1, description: 'TCP keepalive idle time before dead peers are probed' },
+  { key: 'writeTimeoutMs', flag: '--write-timeout <seconds>', kind: 'seconds', min: 1, description: 'a client whose pending output makes no progress this long is dropped (a vanished peer)' },
   { key: 'logLevel', flag: '--log-level <level>', kind: 'level', description: `log detail: ${LOG_LEVELS.join(', ')}` },
   { key: 'logJson', flag: '--log-json', kind: 'boolean', description: 'log JSON lines instead of text' },
   {

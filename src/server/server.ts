@@ -57,6 +57,8 @@ const LEAVE_NOTE: Partial<Record<CloseReason, string>> = {
   'socket-error': 'connection lost',
   'slow-consumer': 'too slow to keep up',
   flood: 'flooding',
+  replaced: 'logged in again elsewhere',
+  'write-timeout': 'not reading',
   shutdown: 'server shutting down',
 };
 
@@ -127,6 +129,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
   private readonly ctx: ServerContext;
   private readonly stats: ServerStats;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly stallCheck: NodeJS.Timeout;
   readonly presence: Presence;
   private listening = false;
   /** --max-connections, or less where the open-file limit would not allow it. */
@@ -162,6 +165,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
       pledges: new Pledges(),
     };
     this.sweeper = setInterval(() => loginGuard.sweep(), FAILURE_WINDOW_MS).unref();
+    this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, options.writeTimeoutMs)).unref();
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
     // Until it listens, listen() reports errors (a port in use) to the caller, once.
     this.server.on('error', (err) => {
@@ -370,6 +374,15 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     socket.on('close', () => session.markClosed());
   }
 
+  /** The write deadline: a peer that takes nothing of its output for --write-timeout is gone. */
+  private dropStalled(): void {
+    for (const session of this.sessions) {
+      if (!session.writeStalled(this.options.writeTimeoutMs)) continue;
+      this.log.warn('write-timeout', { session: session.id, name: session.name, address: session.address, pending: session.socket.writableLength });
+      session.drop('write-timeout');
+    }
+  }
+
   private admissionRefusal(address: string): string | undefined {
     if (this.sessions.size >= this.connectionCap) return 'the server is full; try again later';
     if ((this.options.limitLoopback || !isLoopback(address)) && (this.perAddress.get(address) ?? 0) >= this.options.maxPerIp) {
@@ -433,6 +446,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     const started = this.listening;
     if (started) this.log.info('shutting-down', { connections: this.sessions.size });
     clearInterval(this.sweeper);
+    clearInterval(this.stallCheck);
     const stopped = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     this.ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
     const open = [...this.sessions];

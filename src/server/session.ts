@@ -50,6 +50,8 @@ export type CloseReason =
   | 'flood'
   | 'login-timeout'
   | 'http-request'
+  | 'replaced'
+  | 'write-timeout'
   | 'shutdown';
 
 /** All frames together may come this many times faster than messages. */
@@ -122,6 +124,11 @@ export class Session {
   private itemsQueued = 0;
   private itemsWritten = 0;
   private readonly writeWaiters: Array<() => void> = [];
+  /** When output last got into the kernel (or began to wait): the write deadline counts from here. */
+  private lastWriteProgress: number;
+  private readonly onWritten = (): void => {
+    this.lastWriteProgress = this.clock();
+  };
   private handlerRunning = false;
   /** Created at the first 0xFF byte: clients that never speak telnet pay nothing. */
   private telnet: { filter: TelnetFilter; sink: TelnetSink } | undefined;
@@ -143,10 +150,11 @@ export class Session {
     readonly connectedAt: number,
     private readonly limits: SessionLimits,
     private readonly output: OutputScheduler,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void,
   ) {
     this.decoder = new LineDecoder(limits.maxLineBytes);
+    this.lastWriteProgress = connectedAt;
     this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, clock);
     this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, clock);
     this.lastActive = connectedAt;
@@ -334,7 +342,10 @@ export class Session {
     this.wakeWriteWaiters();
     if (this.socket.destroyed) return;
     const data = joinItems(output.items);
-    if (data !== undefined) this.socket.write(data);
+    if (data !== undefined) {
+      if (this.socket.writableLength === 0) this.lastWriteProgress = this.clock();
+      this.socket.write(data, this.onWritten);
+    }
     if (output.end) {
       this.socket.end();
       // A peer that never closes its side must not hold the socket forever.
@@ -366,6 +377,15 @@ export class Session {
     this.endAfterFlush = false;
     this.socket.destroy();
     this.setState('closing');
+  }
+
+  /**
+   * Whether output has waited longer than `deadlineMs` without any of it
+   * getting to the peer: a peer that vanished with output pending, which
+   * TCP keepalive (it probes idle connections only) would not notice.
+   */
+  writeStalled(deadlineMs: number): boolean {
+    return this.socket.writableLength > 0 && this.clock() - this.lastWriteProgress > deadlineMs;
   }
 
   /**

@@ -19,7 +19,11 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   const check = checkName(frame.name);
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
-  if (ctx.presence.user(key) !== undefined) throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
+  // A registered user may take their name back from a stale connection of their own, with the password.
+  const holder = ctx.presence.user(key);
+  if (holder !== undefined && (frame.password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
+    throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
+  }
   requireDirectory(ctx);
 
   session.setState('authenticating');
@@ -34,6 +38,11 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   if (!session.open) return;
   const name = account?.name ?? check.name;
+  const stale = ctx.presence.user(key);
+  if (stale !== undefined && account !== undefined) {
+    ctx.log.info('session-replaced', { session: stale.id, by: session.id, name });
+    stale.end('replaced', encodeSystem(`you logged in as ${name} from another connection; this one is closed`));
+  }
   if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
     session.key = key;
