@@ -4,6 +4,9 @@ import type { Session } from '../session.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
+/** HISTORY lines sent before waiting for the socket to take them. */
+const HISTORY_STEP = 50;
+
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
 
@@ -14,7 +17,11 @@ export async function history(ctx: ServerContext, session: Session, frame: Frame
   const messages = await ctx.history.recent(room.key, count);
   // An answer is never silence: an empty room says so.
   if (messages.length === 0) session.send(encodeSystem(`no messages in ${room.name} yet`));
-  sendCharged(session, ...messages.map((m) => encodeHistory(m.time, m.from, m.message)));
+  // Produced as the client reads it, a step at a time: an answer it asked for is never a slow consumer's backlog.
+  for (let at = 0; at < messages.length && session.open; at += HISTORY_STEP) {
+    if (at > 0) await session.drained();
+    sendCharged(session, ...messages.slice(at, at + HISTORY_STEP).map((m) => encodeHistory(m.time, m.from, m.message)));
+  }
 }
 
 export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING'>): void {
