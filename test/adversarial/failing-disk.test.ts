@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { killAllChildren, makeTempDir, removeTempDirs, spawnServer } from '../helpers/server.js';
+import { killAllChildren, makeTempDir, removeTempDirs, runBin, spawnServer } from '../helpers/server.js';
 
 const mounts: string[] = [];
 
@@ -22,10 +22,10 @@ afterEach(async () => {
 
 afterAll(() => removeTempDirs());
 
-function smallDisk(kib: number): string {
+function smallDisk(kib: number, readOnly = false): string {
   const dir = path.join(makeTempDir('disk-'), 'mnt');
   fs.mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', dir]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k${readOnly ? ',ro' : ''}`, 'tmpfs', dir]);
   mounts.push(dir);
   return dir;
 }
@@ -88,4 +88,13 @@ describe('a disk that fills up', () => {
     for (const i of refused) expect([...bobSaw].some((b) => b.startsWith(`${i} `)), `message ${i}`).toBe(false);
     expect(stored.has('after')).toBe(true);
   }, 60_000);
+});
+
+describe('a data directory that cannot be written', () => {
+  it('names the real problem (a read-only file system), not a listening one, in one line with exit 1', async () => {
+    const disk = smallDisk(64, true);
+    const r = await runBin(['--port', '0', '--data-dir', path.join(disk, 'data')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`chat-server: cannot start: cannot create the data directory ${path.join(disk, 'data')}: read-only file system`]);
+  });
 });
