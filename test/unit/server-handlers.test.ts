@@ -138,6 +138,8 @@ function makeHarness(overrides: Partial<ServerOptions> = {}): Harness {
     const deadline = Date.now() + 10_000;
     do {
       await new Promise((resolve) => setImmediate(resolve));
+      // As the server does at every turn: a handler may wait for its output to be written.
+      if ([...sessions].some((s) => s.busy)) flushTurn();
     } while ([...sessions].some((s) => s.busy) && Date.now() < deadline);
     // Notices deferred to a microtask (leaving a room) run before the flush.
     await new Promise((resolve) => setImmediate(resolve));
