@@ -1,4 +1,5 @@
 import type { Session } from './session.js';
+import type { RoomMessage } from './storage/store.js';
 
 // Lines that may only be seen once their message is stored. A handler that
 // appends a message to the store pledges the lines it queued for it; the
@@ -12,8 +13,8 @@ export interface Pledge {
   readonly sender: Session;
   /** The exact Buffers queued for it (room line, private line, SENT, notices). */
   readonly lines: readonly Buffer[];
-  /** Undoes what was kept in memory for it (the history cache). */
-  readonly forget?: () => void;
+  /** A room message, kept in the history cache until its commit is known. */
+  readonly record?: RoomMessage;
 }
 
 export class Pledges {

@@ -1,4 +1,4 @@
-import { nameKey, nameSkeleton } from '../protocol/index.js';
+import { nameSkeleton } from '../protocol/index.js';
 import { sortNames, sortRooms, type RoomCount } from './directory/directory.js';
 import type { RoomBatch } from './room-batch.js';
 import type { Session } from './session.js';
@@ -30,8 +30,8 @@ export const LOBBY = 'lobby';
 
 export class Presence {
   private readonly users = new Map<string, Session>();
-  /** What each online name looks like (skeleton → name), and each key's skeleton. */
-  private readonly lookalikes = new Map<string, string>();
+  /** What each online name looks like: skeleton → the first name online with it; and each key's skeleton. */
+  private readonly lookalikes = new Map<string, { key: string; name: string }>();
   private readonly skeletonOf = new Map<string, string>();
   private readonly rooms = new Map<string, Room>();
   /** The sorted room list, until a room's membership changes. */
@@ -55,7 +55,7 @@ export class Presence {
     this.users.set(key, session);
     const skeleton = nameSkeleton(name);
     this.skeletonOf.set(key, skeleton);
-    if (!this.lookalikes.has(skeleton)) this.lookalikes.set(skeleton, name);
+    if (!this.lookalikes.has(skeleton)) this.lookalikes.set(skeleton, { key, name });
     return true;
   }
 
@@ -65,15 +65,13 @@ export class Presence {
     this.users.delete(key);
     const skeleton = this.skeletonOf.get(key);
     this.skeletonOf.delete(key);
-    if (skeleton !== undefined && this.lookalikes.get(skeleton) !== undefined && nameKey(this.lookalikes.get(skeleton)!) === key) {
-      this.lookalikes.delete(skeleton);
-    }
+    if (skeleton !== undefined && this.lookalikes.get(skeleton)?.key === key) this.lookalikes.delete(skeleton);
   }
 
   /** The online name that looks like `name` but is another name, if any. */
   lookalike(name: string, key: string): string | undefined {
     const found = this.lookalikes.get(nameSkeleton(name));
-    return found !== undefined && nameKey(found) !== key ? found : undefined;
+    return found !== undefined && found.key !== key ? found.name : undefined;
   }
 
   /** Names claimed on this node, with their sessions (some may still be logging in). */

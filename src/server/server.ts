@@ -311,7 +311,7 @@ class ChatServer implements RunningServer, OutputScheduler, ClusterNode {
     this.stats.messagesRelayed -= pledges.length;
     this.stats.messagesNotStored += pledges.length;
     for (const pledge of pledges) {
-      pledge.forget?.();
+      if (pledge.record !== undefined) this.ctx.history.unrecord(pledge.record);
       pledge.sender.sendError('UNAVAILABLE', 'your message could not be stored, so nobody got it; try again later');
     }
   }

@@ -3,6 +3,8 @@
 // that reproduces it). Chunks are subarrays of one buffer, so they have a
 // non-zero byteOffset.
 
+import { LineDecoder, type LineEvent } from '../../src/protocol/line-decoder.js';
+
 const utf8 = new TextEncoder();
 
 /** Concatenates strings (as UTF-8) and raw byte lists. */
@@ -45,4 +47,16 @@ export function chunkings(input: Uint8Array): Array<[string, Uint8Array[]]> {
   for (let i = 1; i < input.length; i++) ways.push([`split at ${i}`, [input.subarray(0, i), input.subarray(i)]]);
   for (let seed = 1; seed <= 30; seed++) ways.push([`random seed ${seed}`, randomChunks(input, seed)]);
   return ways;
+}
+
+/** Feeds the chunks to one LineDecoder: its events, and the most it held of a pending line. */
+export function decodeChunks(chunks: Uint8Array[], limit?: number): { events: LineEvent[]; maxPending: number } {
+  const decoder = new LineDecoder(limit);
+  const events: LineEvent[] = [];
+  let maxPending = 0;
+  for (const chunk of chunks) {
+    decoder.push(chunk, (e) => events.push(e));
+    maxPending = Math.max(maxPending, decoder.pendingBytes);
+  }
+  return { events, maxPending };
 }

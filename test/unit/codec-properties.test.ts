@@ -6,8 +6,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeChunks } from '../helpers/chunks.js';
 import { CLIENT_TYPES, ERROR_CODES } from '../../src/protocol/frames.js';
-import { LineDecoder, type LineEvent } from '../../src/protocol/line-decoder.js';
 import { parseClientFrame } from '../../src/protocol/parse.js';
 import { encodeJoin, encodeLogin, encodeSay, encodeWhisper } from '../../src/protocol/encode.js';
 
@@ -26,16 +26,7 @@ function cut(input: Uint8Array, points: number[]): Uint8Array[] {
   return chunks;
 }
 
-function decodeAll(chunks: Uint8Array[], limit: number): { events: LineEvent[]; maxPending: number } {
-  const decoder = new LineDecoder(limit);
-  const events: LineEvent[] = [];
-  let maxPending = 0;
-  for (const chunk of chunks) {
-    decoder.push(chunk, (e) => events.push(e));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  return { events, maxPending };
-}
+const decodeAll = decodeChunks;
 
 const lineText = fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replace(/[\n\r]/g, ''));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, chunkings, randomChunks } from '../helpers/chunks.js';
+import { bytes, chunkings, decodeChunks, randomChunks } from '../helpers/chunks.js';
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder, type LineEvent } from '../../src/protocol/line-decoder.js';
 
 const utf8 = new TextEncoder();
@@ -9,16 +9,7 @@ const utf8 = new TextEncoder();
 // Chunks are subarrays of one buffer, so they have a non-zero byteOffset.
 
 
-function decode(chunks: Uint8Array[], limit?: number): { events: LineEvent[]; maxPending: number } {
-  const decoder = new LineDecoder(limit);
-  const events: LineEvent[] = [];
-  let maxPending = 0;
-  for (const chunk of chunks) {
-    decoder.push(chunk, (e) => events.push(e));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  return { events, maxPending };
-}
+const decode = decodeChunks;
 
 function expectEveryChunking(input: Uint8Array, expected: LineEvent[], limit?: number): void {
   for (const [how, chunks] of chunkings(input)) {

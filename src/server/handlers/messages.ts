@@ -47,7 +47,7 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
   ctx.history.record(record);
   const line = ctx.relay.toRoom(room, encodeText(from, message));
-  ctx.pledges.add({ sender: session, lines: [line], forget: () => ctx.history.unrecord(record) });
+  ctx.pledges.add({ sender: session, lines: [line], record });
   ctx.stats.messagesRelayed++;
 }
 
