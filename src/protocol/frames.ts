@@ -1,21 +1,7 @@
 // Frame types and error codes of the wire protocol (docs/PROTOCOL.md).
 // `as const` objects with derived unions rather than enums, so the values
-// are the literal wire strings.
-
-export const CLIENT_TYPES = {
-  LOGIN: 'LOGIN',
-  TEXT: 'TEXT',
-  PRIVATE: 'PRIVATE',
-  USERS: 'USERS',
-  JOIN: 'JOIN',
-  ROOMS: 'ROOMS',
-  HISTORY: 'HISTORY',
-  PING: 'PING',
-  LOGOUT: 'LOGOUT',
-  STATS: 'STATS',
-  HELP: 'HELP',
-} as const;
-export type ClientType = (typeof CLIENT_TYPES)[keyof typeof CLIENT_TYPES];
+// are the literal wire strings. (The client's frame types are the keys of
+// the parser table: CLIENT_FRAME_TYPES in parse.ts.)
 
 export const SERVER_TYPES = {
   SUCCESS: 'SUCCESS',

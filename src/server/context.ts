@@ -1,14 +1,16 @@
 import type { Directory } from './directory/directory.js';
+import type { RoomHistory } from './history.js';
 import type { Logger } from './log.js';
-import type { ServerOptions } from './options.js';
-import type { Presence } from './presence.js';
 import type { LoginGuard } from './login-guard.js';
-import type { Pledges } from './pledges.js';
+import type { ServerOptions } from './options.js';
+import type { OutputTurn } from './output-turn.js';
+import type { Pledge, Pledges } from './pledges.js';
+import type { Presence } from './presence.js';
 import type { Clock } from './rate-limit.js';
 import type { Relay } from './relay.js';
-import type { RoomHistory } from './history.js';
 import type { Session } from './session.js';
 import type { Store } from './storage/store.js';
+import type { Timers } from './timers.js';
 
 export interface ServerStats {
   readonly startedAt: number;
@@ -18,14 +20,17 @@ export interface ServerStats {
   messagesNotStored: number;
 }
 
-/** What a frame handler may use: the layers below the session. */
+/** What the session layer and frame handlers use: the layers below them (built by wiring.ts). */
 export interface ServerContext {
   readonly options: ServerOptions;
   readonly log: Logger;
   readonly clock: Clock;
-  readonly sessions: ReadonlySet<Session>;
-  /** This node's sessions, names and rooms. */
-  readonly presence: Presence;
+  readonly timers: Timers;
+  readonly nodeId: string;
+  /** This node's sessions, logged in or not. */
+  readonly sessions: Set<Session>;
+  /** This node's names and rooms. */
+  readonly presence: Presence<Session>;
   /** Names and rooms across the cluster (this node alone in single-node mode). */
   readonly directory: Directory;
   readonly relay: Relay;
@@ -34,6 +39,10 @@ export interface ServerContext {
   readonly stats: ServerStats;
   /** This turn's lines that wait on the store's commit. */
   readonly pledges: Pledges;
+  /** Commits, then writes, each turn's output. */
+  readonly turn: OutputTurn<Pledge>;
   /** Wrong passwords per address, per address and name, and the brake per name. */
   readonly loginGuard: LoginGuard;
+  /** Whether this node is one of a cluster (Redis). */
+  readonly clustered: boolean;
 }

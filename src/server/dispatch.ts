@@ -1,10 +1,10 @@
 import { ChatError, encodeError, parseClientFrame, type LineEvent } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
-import { BEFORE_LOGIN, HANDLERS } from './handlers/index.js';
-import type { Handler, FrameType } from './handlers/types.js';
+import { OPEN_HANDLERS, USER_HANDLERS, isOpenFrame } from './handlers/index.js';
+import type { OpenFrameType, OpenHandler, UserFrameType, UserHandler } from './handlers/types.js';
 import type { Session } from './session.js';
 
-// socket → decoder → here → parse → handler. A session's frames run one at
+// connection → session (telnet, decoder) → here → parse → handler. A session's frames run one at
 // a time and in order: while an asynchronous handler (a login, a history
 // read) runs, later events wait in the session's inbox.
 
@@ -20,7 +20,7 @@ export function handleEvent(ctx: ServerContext, session: Session, event: LineEve
   if (!session.open) return;
   if (session.busy) {
     session.inbox.push(event);
-    if (session.inbox.length >= INBOX_PAUSE) session.socket.pause();
+    if (session.inbox.length >= INBOX_PAUSE) session.connection.pause();
     return;
   }
   run(ctx, session, event);
@@ -58,13 +58,18 @@ function runLine(ctx: ServerContext, session: Session, line: string): void {
     return;
   }
   const frame = parsed.frame;
-  if (!session.loggedIn && !BEFORE_LOGIN.has(frame.type)) {
-    session.sendError('NOT_LOGGED_IN', 'log in first: LOGIN|name');
-    return;
-  }
   let result: void | Promise<void>;
   try {
-    result = (HANDLERS[frame.type] as Handler<FrameType>)(ctx, session, frame);
+    if (isOpenFrame(frame)) {
+      result = (OPEN_HANDLERS[frame.type] as OpenHandler<OpenFrameType>)(ctx, session, frame);
+    } else {
+      const state = session.state;
+      if (state.kind !== 'active') {
+        session.sendError('NOT_LOGGED_IN', 'log in first: LOGIN|name');
+        return;
+      }
+      result = (USER_HANDLERS[frame.type] as UserHandler<UserFrameType>)(ctx, session, frame, state);
+    }
   } catch (err) {
     refuse(ctx, session, err);
     return;
@@ -84,7 +89,7 @@ function drainInbox(ctx: ServerContext, session: Session): void {
   while (!session.busy && session.open && session.inbox.length > 0) run(ctx, session, session.inbox.shift()!);
   if (session.busy || !session.open) return;
   if (session.endWhenIdle) session.end('peer-closed');
-  else if (session.socket.isPaused()) session.socket.resume();
+  else if (session.connection.paused) session.connection.resume();
 }
 
 /** The one place where a refused frame becomes `ERROR|CODE|text`. */
@@ -99,6 +104,5 @@ export function refuse(ctx: ServerContext, session: Session, err: unknown): void
     session.end('flood', encodeError('RATE_LIMITED', 'too many messages for too long; disconnecting'));
     return;
   }
-  if (err.close) session.end('logout', encodeError(err.code, err.message));
-  else session.sendError(err.code, err.message);
+  session.sendError(err.code, err.message);
 }

@@ -1,6 +1,8 @@
 import { encodeHistory, encodeSystem, joinedNotice, leftNotice } from '../protocol/index.js';
+import type { LostUser } from './directory/directory.js';
 import type { ServerContext } from './context.js';
-import type { Session } from './session.js';
+import type { Room } from './presence.js';
+import type { Session, User } from './session.js';
 import type { RoomMessage } from './storage/store.js';
 
 // Entering and leaving rooms, with the notices the contract requires:
@@ -8,10 +10,11 @@ import type { RoomMessage } from './storage/store.js';
 // the newcomer included, gets a SYSTEM line naming them.
 
 /**
- * Moves a logged-in session into a room (out of its current one, if any)
- * with the history replay. With cached history the snapshot and the move
- * happen in one synchronous step, so no message can fall between the
- * replay and the live traffic. Returns false if the session ended meanwhile.
+ * Moves a logged-in session (or one whose name is just claimed) into a room,
+ * out of its current one, with the history replay. With cached history the
+ * snapshot and the move happen in one synchronous step, so no message can
+ * fall between the replay and the live traffic. Returns false if the
+ * session ended meanwhile.
  */
 export async function moveToRoom(ctx: ServerContext, session: Session, key: string, proposed: string): Promise<boolean> {
   let name = ctx.directory.roomName(key, proposed);
@@ -23,28 +26,35 @@ export async function moveToRoom(ctx: ServerContext, session: Session, key: stri
     history = fromCache ? ctx.history.snapshot(key, count) : undefined;
     history ??= await ctx.history.recent(key, count);
   }
-  if (!session.loggedIn) return false;
-  leaveRoom(ctx, session);
-  enterRoom(ctx, session, key, name, history);
+  const state = session.state;
+  if (state.kind === 'active') leaveRoom(ctx, session, state, state.room);
+  else if (state.kind !== 'joining') return false;
+  enterRoom(ctx, session, state, key, name, history);
   return true;
 }
 
-function enterRoom(ctx: ServerContext, session: Session, key: string, name: string, history: RoomMessage[]): void {
+function enterRoom(ctx: ServerContext, session: Session, user: User, key: string, name: string, history: RoomMessage[]): void {
   const room = ctx.presence.enter(session, key, ctx.presence.room(key)?.name ?? name);
+  session.moveTo(room);
   if (room.members.size === 1) ctx.relay.watchRoom(key);
-  ctx.directory.entered(session, room);
+  ctx.directory.entered(user, room);
   for (const m of history) session.send(encodeHistory(m.time, m.from, m.message));
-  ctx.relay.toRoom(room, encodeSystem(joinedNotice(session.name!, room.name)));
+  ctx.relay.toRoom(room, encodeSystem(joinedNotice(user.name, room.name)));
 }
 
 /** Takes the session out of its room and tells those left; `why` is shown in parentheses. */
-export function leaveRoom(ctx: ServerContext, session: Session, why?: string): void {
-  const left = ctx.presence.leave(session);
+export function leaveRoom(ctx: ServerContext, session: Session, user: User, room: Room<Session>, why?: string): void {
+  const left = ctx.presence.leave(session, room);
   if (left === undefined) return;
-  ctx.directory.left(session, left.room);
-  if (left.emptied) {
-    ctx.history.forget(left.room.key);
-    ctx.relay.unwatchRoom(left.room.key);
+  ctx.directory.left(user, room);
+  if (left === 'emptied') {
+    ctx.history.forget(room.key);
+    ctx.relay.unwatchRoom(room.key);
   }
-  ctx.relay.toRoom(left.room, encodeSystem(leftNotice(session.name!, left.room.name, why)));
+  ctx.relay.toRoom(room, encodeSystem(leftNotice(user.name, room.name, why)));
+}
+
+/** Users of a node that died: their rooms, on every node, are told they left. */
+export function announceLost(ctx: ServerContext, lost: readonly LostUser[]): void {
+  for (const user of lost) ctx.relay.toRoomKey(user.roomKey, encodeSystem(leftNotice(user.name, user.roomName, 'connection lost')));
 }

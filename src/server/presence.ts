@@ -1,39 +1,34 @@
 import { nameSkeleton } from '../protocol/index.js';
-import { sortNames, sortRooms, type RoomCount } from './directory/directory.js';
-import type { RoomBatch } from './room-batch.js';
-import type { Session } from './session.js';
+import { sortNames, sortRooms, type RoomCount } from './sorting.js';
 
-/** Membership changes close the room's batch: newcomers must not get earlier lines, leavers later ones. */
-function closeBatch(room: Room): void {
-  if (room.batch !== undefined) {
-    room.batch.closed = true;
-    room.batch = undefined;
-  }
-  room.names = undefined;
+// Who is online on this node and where: names (by comparison key) and rooms
+// as sets of members. A room exists while it has members. Generic over the
+// member (a session), so this module depends on nothing above it.
+
+/** What presence reads of a member. */
+export interface Member {
+  readonly name: string | undefined;
 }
 
-// Who is online and where: names (by comparison key) and rooms as sets of
-// sessions. A room exists while it has members.
-
-export interface Room {
+export interface Room<M extends Member = Member> {
   readonly key: string;
   /** The spelling of whoever opened the room. */
   readonly name: string;
-  readonly members: Set<Session>;
-  /** This turn's shared broadcast lines (see RoomBatch). */
-  batch: RoomBatch | undefined;
+  readonly members: Set<M>;
+  /** Moves on at every membership change (the output turn's batches follow it). */
+  epoch: number;
   /** The members' names, sorted, until the membership changes. */
   names: readonly string[] | undefined;
 }
 
 export const LOBBY = 'lobby';
 
-export class Presence {
-  private readonly users = new Map<string, Session>();
+export class Presence<M extends Member = Member> {
+  private readonly users = new Map<string, M>();
   /** What each online name looks like: skeleton → the first name online with it; and each key's skeleton. */
   private readonly lookalikes = new Map<string, { key: string; name: string }>();
   private readonly skeletonOf = new Map<string, string>();
-  private readonly rooms = new Map<string, Room>();
+  private readonly rooms = new Map<string, Room<M>>();
   /** The sorted room list, until a room's membership changes. */
   private listing: RoomCount[] | undefined;
 
@@ -45,23 +40,23 @@ export class Presence {
     return this.rooms.size;
   }
 
-  user(key: string): Session | undefined {
+  user(key: string): M | undefined {
     return this.users.get(key);
   }
 
-  /** Claims a name for a session; false when someone already holds it. */
-  claim(session: Session, key: string, name: string): boolean {
+  /** Claims a name for a member; false when someone already holds it. */
+  claim(member: M, key: string, name: string): boolean {
     if (this.users.has(key)) return false;
-    this.users.set(key, session);
+    this.users.set(key, member);
     const skeleton = nameSkeleton(name);
     this.skeletonOf.set(key, skeleton);
     if (!this.lookalikes.has(skeleton)) this.lookalikes.set(skeleton, { key, name });
     return true;
   }
 
-  /** Gives up the session's name; `key` for a claim made before the session took the name. */
-  release(session: Session, key: string | undefined = session.key): void {
-    if (key === undefined || this.users.get(key) !== session) return;
+  /** Gives up the member's claim on `key`; nothing when someone else holds it. */
+  release(member: M, key: string): void {
+    if (this.users.get(key) !== member) return;
     this.users.delete(key);
     const skeleton = this.skeletonOf.get(key);
     this.skeletonOf.delete(key);
@@ -74,40 +69,36 @@ export class Presence {
     return found !== undefined && found.key !== key ? found.name : undefined;
   }
 
-  /** Names claimed on this node, with their sessions (some may still be logging in). */
-  claimed(): IterableIterator<[string, Session]> {
+  /** Names claimed on this node, with their members (some may still be logging in). */
+  claimed(): IterableIterator<[string, M]> {
     return this.users.entries();
   }
 
-  room(key: string): Room | undefined {
+  room(key: string): Room<M> | undefined {
     return this.rooms.get(key);
   }
 
-  /** Puts the session in a room, creating it on first use. */
-  enter(session: Session, key: string, name: string): Room {
+  /** Puts the member in a room, creating it on first use. */
+  enter(member: M, key: string, name: string): Room<M> {
     let room = this.rooms.get(key);
     if (room === undefined) {
-      room = { key, name, members: new Set(), batch: undefined, names: undefined };
+      room = { key, name, members: new Set(), epoch: 0, names: undefined };
       this.rooms.set(key, room);
     }
-    closeBatch(room);
+    changed(room);
     this.listing = undefined;
-    room.members.add(session);
-    session.room = room;
+    room.members.add(member);
     return room;
   }
 
-  /** Takes the session out of its room; returns the room it left. */
-  leave(session: Session): { room: Room; emptied: boolean } | undefined {
-    const room = session.room;
-    if (room === undefined) return undefined;
-    session.room = undefined;
-    closeBatch(room);
+  /** Takes the member out of the room: 'emptied' when that left it empty (and gone); undefined if not in it. */
+  leave(member: M, room: Room<M>): 'left' | 'emptied' | undefined {
+    if (!room.members.delete(member)) return undefined;
+    changed(room);
     this.listing = undefined;
-    room.members.delete(session);
-    const emptied = room.members.size === 0;
-    if (emptied) this.rooms.delete(room.key);
-    return { room, emptied };
+    if (room.members.size > 0) return 'left';
+    this.rooms.delete(room.key);
+    return 'emptied';
   }
 
   /** Rooms that have people in them, by name. */
@@ -117,12 +108,18 @@ export class Presence {
   }
 
   /** Names in a room, sorted case-insensitively. */
-  namesIn(room: Room): readonly string[] {
+  namesIn(room: Room<M>): readonly string[] {
     if (room.names === undefined) {
       const names: string[] = [];
-      for (const s of room.members) if (s.name !== undefined) names.push(s.name);
+      for (const m of room.members) if (m.name !== undefined) names.push(m.name);
       room.names = sortNames(names);
     }
     return room.names;
   }
+}
+
+/** A membership change: newcomers must not get earlier lines, leavers later ones. */
+function changed(room: Room): void {
+  room.epoch++;
+  room.names = undefined;
 }

@@ -1,25 +1,27 @@
 import type { Bus, BusEvent } from './bus/bus.js';
+import type { Broadcaster } from './output-turn.js';
 import type { Presence, Room } from './presence.js';
-import { RoomBatch } from './room-batch.js';
 import type { Session } from './session.js';
 
 /**
  * Fan-out. Each outgoing line is encoded to one Buffer and that same Buffer
- * is handed to every local recipient; other nodes get the line on the bus.
+ * goes to every local recipient (a room's through the output turn's shared
+ * batch); other nodes get the line on the bus.
  */
 export class Relay {
   constructor(
-    private readonly presence: Presence,
+    private readonly presence: Presence<Session>,
     private readonly sessions: ReadonlySet<Session>,
+    private readonly turn: Broadcaster,
     private readonly bus: Bus,
   ) {
     bus.subscribe((event) => this.deliverLocal(event));
   }
 
   /** Returns the Buffer its members got, for a pledge. */
-  toRoom(room: Room, line: string): Buffer {
+  toRoom(room: Room<Session>, line: string): Buffer {
     const buffer = Buffer.from(line);
-    broadcast(room, buffer);
+    this.turn.broadcast(room, buffer);
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
     return buffer;
   }
@@ -27,7 +29,7 @@ export class Relay {
   /** To a room by key, whether or not it has members on this node. */
   toRoomKey(roomKey: string, line: string): void {
     const room = this.presence.room(roomKey);
-    if (room !== undefined) broadcast(room, Buffer.from(line));
+    if (room !== undefined) this.turn.broadcast(room, Buffer.from(line));
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line });
   }
 
@@ -56,45 +58,25 @@ export class Relay {
     return buffer;
   }
 
-  /** Every session on every node, logged in or not. */
-  toEveryone(line: string): void {
-    this.toThisNode(line);
-    if (this.bus.shared) this.bus.publish({ kind: 'everyone', line });
-  }
-
   /** Every session on this node alone (its shutdown notice: the other nodes go on). */
   toThisNode(line: string): void {
-    deliver(this.sessions, Buffer.from(line));
+    const buffer = Buffer.from(line);
+    for (const session of this.sessions) session.send(buffer);
   }
 
   private deliverLocal(event: BusEvent): void {
     switch (event.kind) {
       case 'room': {
         const room = this.presence.room(event.roomKey);
-        if (room !== undefined) broadcast(room, Buffer.from(event.line));
+        if (room !== undefined) this.turn.broadcast(room, Buffer.from(event.line));
         break;
       }
       case 'user':
         if (event.node === this.bus.nodeId) this.toLocalUser(event.userKey, event.line);
         break;
       case 'everyone':
-        deliver(this.sessions, Buffer.from(event.line));
+        this.toThisNode(event.line);
         break;
     }
   }
-}
-
-/** Appends the line to the room's open batch, opening one (held by every member) when needed. */
-function broadcast(room: Room, line: Buffer): void {
-  let batch = room.batch;
-  if (batch === undefined || batch.closed) {
-    batch = new RoomBatch();
-    room.batch = batch;
-    for (const session of room.members) session.sendBatch(batch);
-  }
-  batch.append(line);
-}
-
-function deliver(sessions: Iterable<Session>, data: Buffer): void {
-  for (const session of sessions) session.send(data);
 }

@@ -1,45 +1,35 @@
-import type { Socket } from 'node:net';
 import { LineDecoder, TelnetFilter, encodeError, encodeSystem, type ErrorCode, type LineEvent, type TelnetSink } from '../protocol/index.js';
-import { TokenBucket, type Clock } from './rate-limit.js';
+import { LegacyFraming } from './legacy-framing.js';
+import { Outbox, type TurnQueue } from './output-turn.js';
 import type { Room } from './presence.js';
-import { RoomBatch } from './room-batch.js';
+import { TokenBucket, type Clock } from './rate-limit.js';
+import type { Timers } from './timers.js';
+import type { Connection } from './transports/connection.js';
 
-/** One turn's output of a session: the bytes, and whether to end after them. */
-/** Takes `lines` out of output items, dropping room batches left empty. */
-export function retractFrom(items: Array<Buffer | RoomBatch>, lines: ReadonlySet<Buffer>): Array<Buffer | RoomBatch> {
-  return items.filter((item) => {
-    if (item instanceof RoomBatch) {
-      item.retract(lines);
-      return !item.empty;
-    }
-    return !lines.has(item);
-  });
+/** A logged-in user's identity. */
+export interface User {
+  readonly name: string;
+  readonly key: string;
 }
 
-function joinItems(items: ReadonlyArray<Buffer | RoomBatch>): Buffer | undefined {
-  if (items.length === 0) return undefined;
-  if (items.length === 1) {
-    const only = items[0]!;
-    return only instanceof RoomBatch ? only.buffer() : only;
-  }
-  let bytes = 0;
-  const buffers = items.map((item) => {
-    const buffer = item instanceof RoomBatch ? item.buffer() : item;
-    bytes += buffer.length;
-    return buffer;
-  });
-  return Buffer.concat(buffers, bytes);
+/** A session in a room, as handlers of logged-in frames get it. */
+export interface ActiveState extends User {
+  readonly kind: 'active';
+  readonly room: Room<Session>;
 }
 
-export interface SealedOutput {
-  items: Array<Buffer | RoomBatch>;
-  /** Items sealed, before any retraction. */
-  count: number;
-  end: boolean;
-}
+/** A connection's life: only setState() changes it; identity lives in the states that have one. */
+export type SessionState =
+  | { readonly kind: 'greeting' }
+  | { readonly kind: 'authenticating' }
+  /** The name is claimed; the lobby is not entered yet. */
+  | ({ readonly kind: 'joining' } & User)
+  | ActiveState
+  /** Ending: `user` is who it was, for the leave notice and logs. */
+  | { readonly kind: 'closing'; readonly user: User | undefined; readonly room: Room<Session> | undefined }
+  | { readonly kind: 'closed'; readonly user: User | undefined; readonly room: Room<Session> | undefined };
 
-/** A connection's life: only setState() changes it. */
-export type SessionState = 'greeting' | 'authenticating' | 'active' | 'closing' | 'closed';
+export type SessionKind = SessionState['kind'];
 
 /** Why a connection ended, as logs print it. */
 export type CloseReason =
@@ -60,7 +50,7 @@ export const FRAME_RATE_FACTOR = 20;
 /** One turn's output may reach this many times the output cap before the session is dropped. */
 export const TURN_OUTPUT_FACTOR = 16;
 
-/** Past this many events held behind a telnet reply the socket stops being read (as dispatch's inbox does). */
+/** Past this many events held behind a telnet reply the connection stops being read (as dispatch's inbox does). */
 const HELD_PAUSE = 256;
 /** The answer to telnet's IAC AYT. */
 const STILL_HERE = encodeSystem('yes, still here');
@@ -78,26 +68,29 @@ export interface SessionLimits {
   outputCapBytes: number;
 }
 
-/**
- * Output of one event-loop turn is coalesced: the first line of a turn
- * registers the session here, and the server flushes every registered
- * session once per turn, after the store has committed, as one write each.
- */
-export interface OutputScheduler {
-  markDirty(session: Session): void;
+/** What a session is made of, besides its connection. */
+export interface SessionDeps {
+  readonly limits: SessionLimits;
+  readonly turn: TurnQueue;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** Where decoder events go (dispatch). */
+  readonly dispatch: (session: Session, event: LineEvent) => void;
+  /** Told of every state change (the session lifecycle). */
+  readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void;
 }
 
-/** One connection: identity, room, limits and buffered output. */
+/** One connection: its state and identity, limits, input in order, and output queue. */
 export class Session {
   readonly decoder: LineDecoder;
+  readonly outbox: Outbox;
+  readonly legacy: LegacyFraming;
+  readonly address: string;
   /** TEXT and PRIVATE. */
   readonly messageBucket: TokenBucket;
   /** Every frame, including refused ones. */
   readonly frameBucket: TokenBucket;
 
-  name: string | undefined;
-  key: string | undefined;
-  room: Room | undefined;
   lastActive: number;
   linesSeen = 0;
   closeReason: CloseReason | undefined;
@@ -106,36 +99,16 @@ export class Session {
   readonly inbox: LineEvent[] = [];
   /** The peer closed its side while a handler was running: end once the inbox is done. */
   endWhenIdle = false;
-  legacyTimer: NodeJS.Timeout | undefined;
-  loginTimer: NodeJS.Timeout | undefined;
 
-  private currentState: SessionState = 'greeting';
+  private current: SessionState = { kind: 'greeting' };
   /** Start and latest refusal of the current run of rate-limit refusals. */
   private floodStart = 0;
   private floodLast = -Infinity;
-  /** This turn's output, written as one Buffer by flush(): own lines and shared room batches. */
-  private pending: Array<Buffer | RoomBatch> = [];
-  /** Bytes of own lines in `pending` (room batches are counted when joined). */
-  private pendingBytes = 0;
-  /** The room batch at the end of `pending`, still open to more lines. */
-  private openBatch: RoomBatch | undefined;
-  private endAfterFlush = false;
-  /** Output items queued and items handed to the socket, for drained(). */
-  private itemsQueued = 0;
-  private itemsWritten = 0;
-  private readonly writeWaiters: Array<() => void> = [];
-  /** When output last got into the kernel (or began to wait): the write deadline counts from here. */
-  private lastWriteProgress: number;
-  private readonly onWritten = (): void => {
-    this.lastWriteProgress = this.clock();
-  };
   private handlerRunning = false;
   /** Created at the first 0xFF byte: clients that never speak telnet pay nothing. */
   private telnet: { filter: TelnetFilter; sink: TelnetSink } | undefined;
   /** Until then: whether the bytes so far end a line, where the filter starts. */
   private atLineStart = true;
-  /** Where decoder events go (dispatch); set by inOrder(). */
-  private dispatch: ((event: LineEvent) => void) | undefined;
   /**
    * A telnet reply that arrived while a handler ran, and every event after
    * it: the reply goes out once the frames before it are answered (RFC 860),
@@ -145,19 +118,58 @@ export class Session {
 
   constructor(
     readonly id: number,
-    readonly socket: Socket,
-    readonly address: string,
+    readonly connection: Connection,
     readonly connectedAt: number,
-    private readonly limits: SessionLimits,
-    private readonly output: OutputScheduler,
-    private readonly clock: Clock,
-    private readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void,
+    private readonly deps: SessionDeps,
   ) {
+    const limits = deps.limits;
+    this.address = connection.remoteAddress;
     this.decoder = new LineDecoder(limits.maxLineBytes);
-    this.lastWriteProgress = connectedAt;
-    this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, clock);
-    this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, clock);
+    this.outbox = new Outbox(deps.turn, connection, { outputCapBytes: limits.outputCapBytes, turnOutputFactor: TURN_OUTPUT_FACTOR }, deps.clock, () =>
+      this.drop('slow-consumer'),
+    );
+    this.legacy = new LegacyFraming(this.decoder, this.outbox, deps.timers, this.deliver);
+    this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, deps.clock);
+    this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, deps.clock);
     this.lastActive = connectedAt;
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** The logged-in identity, from the moment the name is claimed until the session is closed. */
+  get user(): User | undefined {
+    const state = this.current;
+    if (state.kind === 'joining' || state.kind === 'active') return state;
+    if (state.kind === 'closing' || state.kind === 'closed') return state.user;
+    return undefined;
+  }
+
+  /** For logs. */
+  get name(): string | undefined {
+    return this.user?.name;
+  }
+
+  get loggedIn(): boolean {
+    return this.current.kind === 'active';
+  }
+
+  get open(): boolean {
+    return this.current.kind !== 'closing' && this.current.kind !== 'closed';
+  }
+
+  setState(next: SessionState): void {
+    const previous = this.current;
+    if (previous.kind === 'closed' || previous === next) return;
+    this.current = next;
+    if (previous.kind !== next.kind) this.deps.onStateChange(this, previous, next);
+  }
+
+  /** Records the room an active session is in now (a room change is not a state change). */
+  moveTo(room: Room<Session>): void {
+    const state = this.current;
+    if (state.kind === 'active' || state.kind === 'joining') this.setState({ kind: 'active', name: state.name, key: state.key, room });
   }
 
   /**
@@ -182,39 +194,39 @@ export class Session {
   }
 
   /**
-   * Takes the function that handles decoder events and returns the one to
-   * give the decoder: it holds events back while a telnet reply waits.
+   * Bytes from the connection: telnet commands are answered and removed,
+   * the data goes to the decoder and on to dispatch; legacy framing's quiet
+   * spell starts again when any data byte arrived (telnet commands alone
+   * are not input).
    */
-  inOrder(dispatch: (event: LineEvent) => void): (event: LineEvent) => void {
-    this.dispatch = dispatch;
-    return this.deliver;
-  }
-
-  /**
-   * Feeds bytes from the socket (after inOrder()): telnet commands are
-   * answered and removed, the data goes to the decoder. True when any data
-   * byte arrived: telnet commands alone are not input.
-   */
-  receive(chunk: Uint8Array): boolean {
+  receive(chunk: Uint8Array): void {
     if (this.telnet === undefined) {
       if (chunk.indexOf(0xff) === -1) {
         this.decoder.push(chunk, this.deliver);
-        if (chunk.length === 0) return false;
+        if (chunk.length === 0) return;
         this.atLineStart = chunk[chunk.length - 1] === 0x0a;
-        return true;
+        this.legacy.received();
+        return;
       }
       this.telnet = { filter: new TelnetFilter(this.atLineStart), sink: this.telnetSink() };
     }
-    return this.telnet.filter.push(chunk, this.telnet.sink) > 0;
+    if (this.telnet.filter.push(chunk, this.telnet.sink) > 0) this.legacy.received();
+  }
+
+  /** The peer closed its side; frames already received are still answered before the session ends. */
+  peerEnded(): void {
+    this.legacy.ended();
+    if (this.busy) this.endWhenIdle = true;
+    else this.end('peer-closed');
   }
 
   private readonly deliver = (event: LineEvent): void => {
     if (this.held.length === 0) {
-      this.dispatch!(event);
+      this.deps.dispatch(this, event);
       return;
     }
     this.held.push(event);
-    if (this.held.length >= HELD_PAUSE) this.socket.pause();
+    if (this.held.length >= HELD_PAUSE) this.connection.pause();
   };
 
   private telnetSink(): TelnetSink {
@@ -236,7 +248,7 @@ export class Session {
       return;
     }
     this.held.push({ kind: 'telnet-reply', bytes });
-    if (this.held.length >= HELD_PAUSE) this.socket.pause();
+    if (this.held.length >= HELD_PAUSE) this.connection.pause();
   }
 
   /** Runs held events and sends held replies, in order, until a handler goes asynchronous again. */
@@ -246,180 +258,54 @@ export class Session {
     while (this.held.length > 0 && !this.handlerRunning && this.open) {
       const item = this.held.shift()!;
       if (item.kind === 'telnet-reply') this.send(item.bytes);
-      else this.dispatch!(item);
+      else this.deps.dispatch(this, item);
     }
     if (!this.open) this.held = [];
   }
 
-  get state(): SessionState {
-    return this.currentState;
-  }
-
-  get loggedIn(): boolean {
-    return this.currentState === 'active';
-  }
-
-  get open(): boolean {
-    return this.currentState !== 'closing' && this.currentState !== 'closed';
-  }
-
-  setState(next: SessionState): void {
-    const previous = this.currentState;
-    if (previous === next || previous === 'closed') return;
-    this.currentState = next;
-    this.onStateChange(this, previous, next);
-  }
-
-  /**
-   * Queues output for this turn. The same Buffer may be handed to many
-   * sessions. A client that leaves more than the output cap unread is
-   * dropped instead of growing server memory.
-   */
+  /** Queues a line for this turn's output. The same Buffer may be handed to many sessions. */
   send(data: string | Buffer): void {
     if (!this.open) return;
-    const buffer = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.pending.length === 0) this.output.markDirty(this);
-    // A line of its own after a room batch: the batch must not grow past it.
-    if (this.openBatch !== undefined) {
-      this.openBatch.closed = true;
-      this.openBatch = undefined;
-    }
-    this.pending.push(buffer);
-    this.itemsQueued++;
-    this.pendingBytes += buffer.length;
-    // What earlier turns left unread is the measure of a slow reader; one turn's own
-    // output (a long HISTORY reply) may exceed the cap, within a hard bound.
-    if (this.socket.writableLength > this.limits.outputCapBytes || this.pendingBytes > TURN_OUTPUT_FACTOR * this.limits.outputCapBytes) {
-      this.drop('slow-consumer');
-    }
-  }
-
-  /** Adds a room's shared batch for this turn; the room appends its lines to it. */
-  sendBatch(batch: RoomBatch): void {
-    if (!this.open || this.openBatch === batch) return;
-    if (this.pending.length === 0) this.output.markDirty(this);
-    this.pending.push(batch);
-    this.itemsQueued++;
-    this.openBatch = batch;
-    if (this.socket.writableLength > this.limits.outputCapBytes) this.drop('slow-consumer');
+    this.outbox.line(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   sendError(code: ErrorCode, text: string): void {
     this.send(encodeError(code, text));
   }
 
-  /** Writes this turn's output as one Buffer; ends the socket if end() asked to. */
-  flush(): void {
-    const output = this.seal();
-    if (output !== undefined) this.write(output);
-  }
-
-  /**
-   * Takes this turn's output, to be written once the store has committed.
-   * It stays in pieces until then, so lines whose message could not be
-   * stored can still be taken out (retract).
-   */
-  seal(): SealedOutput | undefined {
-    if (this.pending.length === 0 && !this.endAfterFlush) return undefined;
-    // Sealed batches take no more lines: later turns' broadcasts open new ones.
-    for (const item of this.pending) if (item instanceof RoomBatch) item.closed = true;
-    const output = { items: this.pending, count: this.pending.length, end: this.endAfterFlush };
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.openBatch = undefined;
-    this.endAfterFlush = false;
-    return output;
-  }
-
-  /** Takes `lines` out of this turn's output (plain lines; room batches are retracted by the caller). */
-  retract(lines: ReadonlySet<Buffer>): void {
-    this.pending = retractFrom(this.pending, lines);
-    this.pendingBytes = this.pending.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
-  }
-
-  write(output: SealedOutput): void {
-    this.itemsWritten += output.count;
-    this.wakeWriteWaiters();
-    if (this.socket.destroyed) return;
-    const data = joinItems(output.items);
-    if (data !== undefined) {
-      if (this.socket.writableLength === 0) this.lastWriteProgress = this.clock();
-      this.socket.write(data, this.onWritten);
-    }
-    if (output.end) {
-      this.socket.end();
-      // A peer that never closes its side must not hold the socket forever.
-      setTimeout(() => this.socket.destroy(), 2000).unref();
-    }
-  }
-
   /**
    * Ends the session after writing `lastLine` (if any) and everything queued
-   * before it, at the turn's flush, so it too follows the store's commit.
+   * before it, at the turn's write, so it too follows the store's commit.
    */
   end(reason: CloseReason, lastLine?: string): void {
     if (!this.open) return;
     if (lastLine !== undefined) this.send(lastLine);
     if (!this.open) return;
     this.closeReason = reason;
-    this.endAfterFlush = true;
-    if (this.pending.length === 0) this.output.markDirty(this);
-    this.setState('closing');
+    this.outbox.end();
+    this.setState({ ...this.leaving(), kind: 'closing' });
   }
 
   /** Drops the connection at once, discarding queued output. */
   drop(reason: CloseReason): void {
-    if (this.currentState === 'closed') return;
+    if (this.current.kind === 'closed') return;
     this.closeReason ??= reason;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.openBatch = undefined;
-    this.endAfterFlush = false;
-    this.socket.destroy();
-    this.setState('closing');
+    this.outbox.discard();
+    this.connection.destroy();
+    if (this.open) this.setState({ ...this.leaving(), kind: 'closing' });
   }
 
-  /**
-   * Whether output has waited longer than `deadlineMs` without any of it
-   * getting to the peer: a peer that vanished with output pending, which
-   * TCP keepalive (it probes idle connections only) would not notice.
-   */
-  writeStalled(deadlineMs: number): boolean {
-    return this.socket.writableLength > 0 && this.clock() - this.lastWriteProgress > deadlineMs;
-  }
-
-  /**
-   * Resolves once what is queued now has been handed to the socket and the
-   * socket has sent it on (its buffer drained), or the connection is gone:
-   * for output produced at the pace the client reads it.
-   */
-  async drained(): Promise<void> {
-    const target = this.itemsQueued;
-    while (this.itemsWritten < target && this.currentState !== 'closed' && !this.socket.destroyed) {
-      await new Promise<void>((resolve) => this.writeWaiters.push(resolve));
-    }
-    const socket = this.socket;
-    if (socket.destroyed || socket.writableLength === 0) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
-  }
-
-  private wakeWriteWaiters(): void {
-    const waiters = this.writeWaiters.splice(0);
-    for (const wake of waiters) wake();
-  }
-
+  /** The connection is gone. */
   markClosed(): void {
-    this.setState('closed');
-    this.wakeWriteWaiters();
-    clearTimeout(this.legacyTimer);
-    clearTimeout(this.loginTimer);
+    this.setState({ ...this.leaving(), kind: 'closed' });
+    this.outbox.closed();
+    this.legacy.stop();
+  }
+
+  /** Who is leaving and from which room. */
+  private leaving(): { user: User | undefined; room: Room<Session> | undefined } {
+    const state = this.current;
+    if (state.kind === 'closing' || state.kind === 'closed') return { user: state.user, room: state.room };
+    return { user: this.user, room: state.kind === 'active' ? state.room : undefined };
   }
 }

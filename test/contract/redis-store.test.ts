@@ -5,7 +5,7 @@
 // with the documented AOF settings.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisConnections } from '../../src/server/cluster.js';
+import { connectRedis, type RedisConnections } from '../../src/server/redis-connections.js';
 import { createLogger } from '../../src/server/log.js';
 import { ROOM_STREAM_LENGTH, RedisStore, redisKeys } from '../../src/server/storage/redis-store.js';
 import { redisClient, sharedRedis, startRedis, type RedisInstance, type SharedRedis } from '../helpers/redis.js';

@@ -1,123 +1,77 @@
-// A stand-in for net.Socket, for driving sessions and handlers without a
-// network. It implements only what src/server/session.ts and dispatch.ts
-// use, and models the parts of a real socket that matter to them:
+// Stand-ins for sockets, for driving code without a network:
 //
-// - cork()/uncork() nest; data written while corked is held back (and counted
-//   in writableLength) until the last uncork(), as on a real Writable;
-// - end() releases held data, then marks the socket ended and emits 'close'
-//   on a later tick; destroy() discards held data and emits 'close';
-// - `backlog` lets a test pretend the peer has left bytes unread.
-//
-// What "reached the peer" is what left the cork: `text()`, `lines()` and
-// `takeLines()` show only that. `chunks` keeps every write() argument as
-// given, so a test can check that one Buffer object went to many sockets.
+// - FakeConnection is the server's transport seam (src/server/transports/
+//   connection.ts) without a transport: what sessions write reaches "the
+//   peer" at once, `backlog` pretends the peer left bytes unread, end() and
+//   destroy() emit 'close' on a later tick as a real socket does.
+// - FakeClientSocket is the client's SocketLike (src/client/connection.ts):
+//   it records what the client writes, and the test makes the server speak.
 
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import type { SocketLike } from '../../src/client/connection.js';
+import type { Connection } from '../../src/server/transports/connection.js';
 
-type Chunk = string | Uint8Array;
-
-function byteLength(chunk: Chunk): number {
-  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-}
-
-function asText(chunk: Chunk): string {
-  return typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('utf8');
-}
-
-export class FakeSocket extends EventEmitter {
-  /** Every argument passed to write(), in order, as given. */
-  readonly chunks: Chunk[] = [];
+export class FakeConnection extends EventEmitter implements Connection {
+  /** Every write() as given: the Buffers of one write, in order. */
+  readonly writes: Array<readonly Buffer[]> = [];
   /** write() calls after end() or destroy(): a real socket would raise an error. */
   writesAfterClose = 0;
-  /** Bytes the peer has supposedly left unread; counted in writableLength. */
+  /** Bytes the peer has supposedly left unread; counted in pendingBytes. */
   backlog = 0;
-  corkDepth = 0;
-  uncorkCalls = 0;
   ended = false;
   destroyed = false;
-  keepAlive: { enable: boolean | undefined; initialDelay: number | undefined } | undefined;
-
-  private held: Chunk[] = [];
+  paused = false;
   private delivered = '';
   private cursor = 0;
-  private paused = false;
   private closeEmitted = false;
 
   constructor(readonly remoteAddress = '127.0.0.1') {
     super();
   }
 
-  /** This object, typed as the socket the server code expects. */
-  asSocket(): Socket {
-    return this as unknown as Socket;
+  get pendingBytes(): number {
+    return this.backlog;
   }
 
-  cork(): void {
-    this.corkDepth++;
-  }
-
-  uncork(): void {
-    this.uncorkCalls++;
-    if (this.corkDepth > 0) this.corkDepth--;
-    if (this.corkDepth === 0) this.release();
-  }
-
-  write(chunk: Chunk, ..._rest: unknown[]): boolean {
+  write(chunks: readonly Buffer[], onWritten?: () => void): void {
     if (this.ended || this.destroyed) {
       this.writesAfterClose++;
-      return false;
+      return;
     }
-    this.chunks.push(chunk);
-    if (this.corkDepth > 0) this.held.push(chunk);
-    else this.delivered += asText(chunk);
-    return true;
+    this.writes.push(chunks);
+    for (const chunk of chunks) this.delivered += chunk.toString('utf8');
+    if (onWritten) process.nextTick(onWritten);
   }
 
-  /** Bytes written but not yet taken by the peer: held by the cork, plus `backlog`. */
-  get writableLength(): number {
-    let total = this.backlog;
-    for (const chunk of this.held) total += byteLength(chunk);
-    return total;
-  }
-
-  end(chunk?: Chunk): this {
-    if (this.ended || this.destroyed) return this;
-    if (chunk !== undefined) this.write(chunk);
-    // A real Writable uncorks fully on end().
-    this.corkDepth = 0;
-    this.release();
+  end(): void {
+    if (this.ended || this.destroyed) return;
     this.ended = true;
     process.nextTick(() => this.emitClose());
-    return this;
   }
 
-  destroy(): this {
-    if (this.destroyed) return this;
+  destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
-    this.held = [];
-    this.corkDepth = 0;
     process.nextTick(() => this.emitClose());
-    return this;
   }
 
-  pause(): this {
+  pause(): void {
     this.paused = true;
-    return this;
   }
 
-  resume(): this {
+  resume(): void {
     this.paused = false;
-    return this;
   }
 
-  isPaused(): boolean {
-    return this.paused;
+  /** The peer reads what it left unread. */
+  drainBacklog(): void {
+    this.backlog = 0;
+    this.emit('drain');
   }
 
-  setKeepAlive(enable?: boolean, initialDelay?: number): this {
-    this.keepAlive = { enable, initialDelay };
-    return this;
+  /** The peer sends bytes. */
+  receive(data: string | Uint8Array): void {
+    this.emit('data', typeof data === 'string' ? Buffer.from(data) : Buffer.from(data));
   }
 
   /** Everything that reached the peer so far. */
@@ -139,14 +93,46 @@ export class FakeSocket extends EventEmitter {
     return fresh;
   }
 
-  private release(): void {
-    for (const chunk of this.held) this.delivered += asText(chunk);
-    this.held = [];
-  }
-
   private emitClose(): void {
     if (this.closeEmitted) return;
     this.closeEmitted = true;
-    this.emit('close', false);
+    this.emit('close');
+  }
+}
+
+export class FakeClientSocket extends EventEmitter implements SocketLike {
+  /** What the client wrote, one entry per line (a write of several lines is split). */
+  readonly written: string[] = [];
+  destroyed = false;
+
+  write(data: string): boolean {
+    this.written.push(...data.split(/(?<=\n)/));
+    return true;
+  }
+
+  end(): void {
+    this.destroy();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.emit('close');
+  }
+
+  /** The connection is up. */
+  connect(): void {
+    this.emit('connect');
+  }
+
+  /** The server sends these lines. */
+  serverSays(...lines: string[]): void {
+    this.emit('data', Buffer.from(lines.map((l) => `${l}\n`).join('')));
+  }
+
+  /** The connection attempt is refused. */
+  refuse(): void {
+    this.emit('error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    this.destroy();
   }
 }

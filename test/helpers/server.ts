@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../src/server/server.js';
+import { startServer, type ServerDeps } from '../../src/server/server.js';
 import type { ServerOptions } from '../../src/server/options.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +41,7 @@ const running = new Set<TestServer>();
  * Starts the server in this process on an ephemeral port of 127.0.0.1, with
  * a fresh data dir unless `overrides.dataDir` is given.
  */
-export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<ServerOptions> = {}, deps: ServerDeps = {}): Promise<TestServer> {
   const options: Partial<ServerOptions> = {
     port: 0,
     host: '127.0.0.1',
@@ -49,7 +49,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     ...overrides,
     dataDir: overrides.dataDir ?? makeTempDir(),
   };
-  const srv = await startServer(options);
+  const srv = await startServer(options, deps);
   let closing: Promise<void> | undefined;
   const handle: TestServer = {
     port: srv.port,

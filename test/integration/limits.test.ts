@@ -3,6 +3,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FakeTimers } from '../helpers/fake-timers.js';
 import { LineClient, closeAllClients, eventually } from '../helpers/line-client.js';
 import { closeAllServers, removeTempDirs, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -164,24 +165,27 @@ describe('connection caps', () => {
 
 describe('login timeout', () => {
   it('closes a connection that does not log in in time with ERROR|TIMEOUT, and spares one that did', async () => {
-    const srv = await startTestServer({ loginTimeoutMs: 500 });
-    const start = Date.now();
+    // The deadline runs on injected timers: the test moves time instead of waiting for it.
+    const timers = new FakeTimers(Date.now());
+    const srv = await startTestServer({ loginTimeoutMs: 500 }, { timers });
     const idle = await LineClient.connect(srv.port);
     const pinger = await LineClient.connect(srv.port);
     const user = await LineClient.loggedIn(srv.port, 'prompt');
 
-    await sleep(200);
+    timers.advance(499);
     pinger.sendLine('PING|keep');
     expect(await pinger.nextLine()).toBe('PONG|keep');
+    idle.sendLine('PING|idle');
+    expect(await idle.nextLine()).toBe('PONG|idle');
 
-    expect(await idle.nextLine(3_000)).toMatch(/^ERROR\|TIMEOUT\|/);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(450);
+    timers.advance(1);
+    expect(await idle.nextLine(3_000)).toBe('ERROR|TIMEOUT|no login within 0.5 s; closing');
     await idle.waitClosed(1_000);
     // PING is not a login.
     expect(await pinger.waitFor(/^ERROR\|TIMEOUT\|/, 3_000)).toMatch(/^ERROR\|TIMEOUT\|/);
     await pinger.waitClosed(1_000);
 
-    await sleep(Math.max(0, 1_200 - (Date.now() - start)));
+    timers.advance(10_000);
     user.sendLine('PING|still');
     expect(await user.nextLine()).toBe('PONG|still');
   });

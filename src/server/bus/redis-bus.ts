@@ -1,4 +1,4 @@
-import type { RedisClient } from '../storage/redis-store.js';
+import type { RedisClient } from '../redis-connections.js';
 import type { Bus, BusEvent } from './bus.js';
 
 // Redis pub/sub bus. One channel per room, subscribed only by nodes that have

@@ -1,13 +1,14 @@
 import type { Presence, Room } from '../presence.js';
 import type { Session } from '../session.js';
-import type { Directory, RoomCount, UserLocation } from './directory.js';
+import type { RoomCount } from '../sorting.js';
+import type { Directory, UserLocation } from './directory.js';
 
 /** The single-node directory: this process's presence is the whole truth. */
 export class LocalDirectory implements Directory {
   readonly available = true;
 
   constructor(
-    private readonly presence: Presence,
+    private readonly presence: Presence<Session>,
     private readonly nodeId: string,
   ) {}
 
@@ -15,8 +16,8 @@ export class LocalDirectory implements Directory {
     return this.presence.claim(session, key, name);
   }
 
-  release(session: Session): void {
-    this.presence.release(session);
+  release(session: Session, key: string): void {
+    this.presence.release(session, key);
   }
 
   entered(): void {}
@@ -27,7 +28,7 @@ export class LocalDirectory implements Directory {
     return this.presence.room(key)?.name ?? proposed;
   }
 
-  namesIn(room: Room): readonly string[] {
+  namesIn(room: Room<Session>): readonly string[] {
     return this.presence.namesIn(room);
   }
 
@@ -36,13 +37,16 @@ export class LocalDirectory implements Directory {
   }
 
   locate(userKey: string): UserLocation | undefined {
-    const session = this.presence.user(userKey);
-    return session?.name === undefined ? undefined : { node: this.nodeId, name: session.name };
+    const name = this.presence.user(userKey)?.name;
+    return name === undefined ? undefined : { node: this.nodeId, name };
   }
 
   stats(): Array<[string, number]> {
     return [];
   }
+
+  /** No other node: nobody is ever lost. */
+  onUsersLost(): void {}
 
   async close(): Promise<void> {}
 }

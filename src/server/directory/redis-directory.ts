@@ -1,9 +1,10 @@
-import { ChatError, encodeSystem, leftNotice } from '../../protocol/index.js';
+import { ChatError } from '../../protocol/index.js';
 import type { Logger } from '../log.js';
 import type { Presence, Room } from '../presence.js';
-import type { Session } from '../session.js';
-import type { RedisClient } from '../storage/redis-store.js';
-import { sortNames, sortRooms, type Directory, type RoomCount, type UserLocation } from './directory.js';
+import type { RedisClient } from '../redis-connections.js';
+import type { Session, User } from '../session.js';
+import { sortNames, sortRooms, type RoomCount } from '../sorting.js';
+import type { Directory, LostUser, UserLocation } from './directory.js';
 
 // Cluster presence in Redis:
 //   chat:users             hash  user key → "node \t name \t room key"   (HSETNX: one winner per name)
@@ -71,14 +72,12 @@ export interface NodeFigures {
   messages: number;
 }
 
-/** What the directory needs from the rest of the node. */
-export interface ClusterNode {
+/** What the directory reads of its node. */
+export interface NodeView {
   readonly nodeId: string;
-  readonly presence: Presence;
+  readonly presence: Presence<Session>;
+  /** The node's figures, published with every heartbeat. */
   figures(): NodeFigures;
-
-  /** Tells a room, on every node, that a user of a dead node left. */
-  announceInRoom(roomKey: string, line: string): void;
 }
 
 export class RedisDirectory implements Directory {
@@ -89,11 +88,12 @@ export class RedisDirectory implements Directory {
    * heartbeat's time to show it is alive before anyone is declared dead.
    */
   private reapAfter = 0;
+  private usersLost: (lost: readonly LostUser[]) => void = () => undefined;
 
   constructor(
     private readonly client: RedisClient,
     private readonly subscriber: RedisClient,
-    private readonly node: ClusterNode,
+    private readonly node: NodeView,
     private readonly log: Logger,
   ) {}
 
@@ -123,19 +123,23 @@ export class RedisDirectory implements Directory {
     }
   }
 
-  release(session: Session): void {
-    this.node.presence.release(session);
-    if (session.key === undefined) return;
-    this.client.eval(REMOVE, { arguments: [session.key, this.node.nodeId] }).catch((err: unknown) => this.warn('release', err));
+  release(session: Session, key: string): void {
+    if (this.node.presence.user(key) !== session) return;
+    this.node.presence.release(session, key);
+    this.client.eval(REMOVE, { arguments: [key, this.node.nodeId] }).catch((err: unknown) => this.warn('release', err));
   }
 
-  entered(session: Session, room: Room): void {
-    const args = [session.key!, this.node.nodeId, session.name!, room.key, room.name];
+  entered(user: User, room: Room<Session>): void {
+    const args = [user.key, this.node.nodeId, user.name, room.key, room.name];
     this.client.eval(ENTER, { arguments: args }).catch((err: unknown) => this.warn('enter', err));
   }
 
-  left(session: Session, room: Room): void {
-    this.client.eval(LEAVE, { arguments: [session.key!, room.key] }).catch((err: unknown) => this.warn('leave', err));
+  left(user: User, room: Room<Session>): void {
+    this.client.eval(LEAVE, { arguments: [user.key, room.key] }).catch((err: unknown) => this.warn('leave', err));
+  }
+
+  onUsersLost(listener: (lost: readonly LostUser[]) => void): void {
+    this.usersLost = listener;
   }
 
   roomName(key: string, proposed: string): string | Promise<string> {
@@ -149,7 +153,7 @@ export class RedisDirectory implements Directory {
     );
   }
 
-  async namesIn(room: Room): Promise<string[]> {
+  async namesIn(room: Room<Session>): Promise<string[]> {
     try {
       return sortNames(await this.client.hVals(membersKey(room.key)));
     } catch (err) {
@@ -176,8 +180,8 @@ export class RedisDirectory implements Directory {
   }
 
   async locate(userKey: string): Promise<UserLocation | undefined> {
-    const local = this.node.presence.user(userKey);
-    if (local?.name !== undefined) return { node: this.node.nodeId, name: local.name };
+    const local = this.node.presence.user(userKey)?.name;
+    if (local !== undefined) return { node: this.node.nodeId, name: local };
     try {
       const value = await this.client.hGet(USERS, userKey);
       if (value === null || value === undefined) return undefined;
@@ -268,7 +272,8 @@ export class RedisDirectory implements Directory {
         this.log.warn('name-lost-in-outage', { session: session.id, name: session.name });
         continue;
       }
-      if (session.room) this.entered(session, session.room);
+      const state = session.state;
+      if (state.kind === 'active') this.entered(state, state.room);
     }
     for (const key of await this.client.sMembers(nodeUsersKey(this.node.nodeId))) {
       if (!local.has(key)) await this.client.eval(REMOVE, { arguments: [key, this.node.nodeId] });
@@ -291,13 +296,13 @@ export class RedisDirectory implements Directory {
   /** Removes every user a node held; with `announce`, tells their rooms they left. */
   private async reapNode(node: string, announce: boolean): Promise<void> {
     const keys = await this.client.sMembers(nodeUsersKey(node));
+    const lost: LostUser[] = [];
     for (const key of keys) {
       const removed = (await this.client.eval(REMOVE, { arguments: [key, node] })) as [string, string, string] | null;
-      if (announce && removed && removed[1] !== '') {
-        this.node.announceInRoom(removed[1], encodeSystem(leftNotice(removed[0], removed[2], 'connection lost')));
-      }
+      if (removed && removed[1] !== '') lost.push({ name: removed[0], roomKey: removed[1], roomName: removed[2] });
     }
     await this.client.del(nodeUsersKey(node));
+    if (announce && lost.length > 0) this.usersLost(lost);
   }
 
   private warn(what: string, err: unknown): void {

@@ -2,23 +2,28 @@ import { login } from './login.js';
 import { privateMessage, text } from './messages.js';
 import { history, help, logout, ping, stats } from './info.js';
 import { join, rooms, users } from './rooms.js';
-import type { FrameType, HandlerTable } from './types.js';
+import type { ClientFrame } from '../../protocol/index.js';
+import type { FrameOf, OpenFrameType, OpenHandlerTable, UserHandlerTable } from './types.js';
 
-export const HANDLERS: HandlerTable = {
+/** Frames a connection may send before it has logged in (and after). */
+export const OPEN_HANDLERS: OpenHandlerTable = {
   LOGIN: login,
+  PING: ping,
+  HELP: help,
+  LOGOUT: logout,
+};
+
+/** Frames of a logged-in session. */
+export const USER_HANDLERS: UserHandlerTable = {
   TEXT: text,
   PRIVATE: privateMessage,
   USERS: users,
   JOIN: join,
   ROOMS: rooms,
   HISTORY: history,
-  PING: ping,
-  LOGOUT: logout,
   STATS: stats,
-  HELP: help,
 };
 
-/** Frames a connection may send before it has logged in. */
-export const BEFORE_LOGIN: ReadonlySet<FrameType> = new Set<FrameType>(['LOGIN', 'PING', 'HELP', 'LOGOUT']);
-
-export type { FrameType, HandlerTable } from './types.js';
+export function isOpenFrame(frame: ClientFrame): frame is FrameOf<OpenFrameType> {
+  return Object.hasOwn(OPEN_HANDLERS, frame.type);
+}

@@ -1,6 +1,6 @@
 import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { Session } from '../session.js';
+import type { ActiveState, Session } from '../session.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
@@ -10,16 +10,15 @@ const HISTORY_STEP = 50;
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
 
-export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>): Promise<void> {
+export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>, { room }: ActiveState): Promise<void> {
   requireDirectory(ctx);
   const count = Math.min(frame.count ?? DEFAULT_HISTORY_COUNT, ctx.options.historyMax);
-  const room = session.room!;
   const messages = await ctx.history.recent(room.key, count);
   // An answer is never silence: an empty room says so.
   if (messages.length === 0) session.send(encodeSystem(`no messages in ${room.name} yet`));
   // Produced as the client reads it, a step at a time: an answer it asked for is never a slow consumer's backlog.
   for (let at = 0; at < messages.length && session.open; at += HISTORY_STEP) {
-    if (at > 0) await session.drained();
+    if (at > 0) await session.outbox.drained();
     sendCharged(session, ...messages.slice(at, at + HISTORY_STEP).map((m) => encodeHistory(m.time, m.from, m.message)));
   }
 }
@@ -30,7 +29,7 @@ export function ping(_ctx: ServerContext, session: Session, frame: FrameOf<'PING
 
 export function stats(ctx: ServerContext, session: Session): void | Promise<void> {
   return whenReady(ctx.directory.available ? ctx.directory.stats() : [], (cluster) =>
-  session.send(
+    session.send(
     encodeStats([
       ['connections', ctx.sessions.size],
       ['users', ctx.presence.userCount],

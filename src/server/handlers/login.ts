@@ -8,14 +8,9 @@ import type { Account } from '../storage/store.js';
 import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
-/**
- * The earlier client reads one recv() for the login reply; giving SUCCESS a
- * moment of its own keeps the history and join notice out of that read.
- */
-const LEGACY_SUCCESS_GAP_MS = 50;
-
 export async function login(ctx: ServerContext, session: Session, frame: FrameOf<'LOGIN'>): Promise<void> {
-  if (session.state !== 'greeting') throw new ChatError('ALREADY_LOGGED_IN', `you are already logged in as ${session.name}`);
+  const before = session.state;
+  if (before.kind !== 'greeting') throw new ChatError('ALREADY_LOGGED_IN', `you are already logged in as ${session.name ?? 'someone'}`);
   const check = checkName(frame.name);
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
@@ -26,7 +21,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   requireDirectory(ctx);
 
-  session.setState('authenticating');
+  session.setState({ kind: 'authenticating' });
   let account: Account | undefined;
   let registered = false;
   try {
@@ -34,7 +29,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
     else ({ account, registered } = await authenticate(ctx, session, key, check.name, frame.password));
   } finally {
     // A refused login leaves the connection free to try again.
-    if ((session.state as string) === 'authenticating') session.setState('greeting');
+    if (session.state.kind === 'authenticating') session.setState({ kind: 'greeting' });
   }
   if (!session.open) return;
   const name = account?.name ?? check.name;
@@ -45,22 +40,16 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   }
   if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
-    session.key = key;
-    ctx.directory.release(session);
+    // It closed while the claim was on its way: nobody else will give the name back.
+    ctx.directory.release(session, key);
     return;
   }
 
-  session.name = name;
-  session.key = key;
-  session.setState('active');
+  session.setState({ kind: 'joining', name, key });
   ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
   const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
   session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
-
-  if (!session.decoder.sawLineFeed) {
-    session.flush();
-    await new Promise((resolve) => setTimeout(resolve, LEGACY_SUCCESS_GAP_MS));
-  }
+  await session.legacy.separateLoginReply();
   if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
 
   if (account !== undefined) await deliverMailbox(ctx, session, key);
@@ -82,7 +71,7 @@ async function deliverMailbox(ctx: ServerContext, session: Session, key: string)
     const step = await ctx.store.peekUndelivered(key, MAILBOX_STEP);
     if (step.length === 0 || !session.loggedIn) return;
     for (const m of step) session.send(encodePrivate(m.from, m.message));
-    await session.drained();
+    await session.outbox.drained();
     if (!session.loggedIn) return;
     await ctx.store.markDelivered(key, step.map((m) => m.ref));
   }

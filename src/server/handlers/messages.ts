@@ -11,7 +11,7 @@ import {
   stripUnsafe,
 } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { Session } from '../session.js';
+import type { ActiveState, Session, User } from '../session.js';
 import { requireDirectory } from './availability.js';
 import { whenReady, type FrameOf } from './types.js';
 
@@ -32,18 +32,17 @@ function cleanMessage(ctx: ServerContext, raw: string): string {
 }
 
 /** `3|name:message` from the earlier client: drop the prefix when it is the sender's own name. */
-function withoutOwnPrefix(session: Session, message: string): string {
+function withoutOwnPrefix(me: User, message: string): string {
   const colon = message.indexOf(':');
-  if (colon > 0 && colon <= 4 * 32 && nameKey(message.slice(0, colon)) === session.key) return message.slice(colon + 1);
+  if (colon > 0 && colon <= 4 * 32 && nameKey(message.slice(0, colon)) === me.key) return message.slice(colon + 1);
   return message;
 }
 
-export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>): void {
+export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>, me: ActiveState): void {
   requireDirectory(ctx);
   takeMessageToken(session);
-  const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(session, frame.message) : frame.message);
-  const room = session.room!;
-  const from = session.name!;
+  const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
+  const { room, name: from } = me;
   const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
   ctx.history.record(record);
   const line = ctx.relay.toRoom(room, encodeText(from, message));
@@ -51,17 +50,17 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   ctx.stats.messagesRelayed++;
 }
 
-export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>): void | Promise<void> {
+export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>, me: ActiveState): void | Promise<void> {
   requireDirectory(ctx);
   takeMessageToken(session);
   const target = checkName(frame.to);
   if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);
   const message = cleanMessage(ctx, frame.message);
-  const from = session.name!;
+  const { name: from, key: fromKey } = me;
   const time = ctx.clock();
   return whenReady(ctx.directory.locate(target.key), (online) => {
-    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey: session.key!, message });
-    ctx.store.appendPrivate({ time, from, fromKey: session.key!, to: online.name, toKey: target.key, message, delivered: true });
+    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message });
+    ctx.store.appendPrivate({ time, from, fromKey, to: online.name, toKey: target.key, message, delivered: true });
     const delivered = ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
     const sent = Buffer.from(encodeSent(online.name, message));
     session.send(sent);

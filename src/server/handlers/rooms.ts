@@ -1,16 +1,16 @@
 import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
-import type { Session } from '../session.js';
+import type { ActiveState, Session } from '../session.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
-export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>): Promise<void> {
+export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>, me: ActiveState): Promise<void> {
   const check = checkName(frame.room, 'room name');
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   requireDirectory(ctx);
-  if (session.room?.key === check.key) {
-    session.send(encodeSystem(`you are already in ${session.room.name}`));
+  if (me.room.key === check.key) {
+    session.send(encodeSystem(`you are already in ${me.room.name}`));
     return;
   }
   // A room change sends a notice to everyone in two rooms: it costs what a message does.
@@ -18,9 +18,9 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
   await moveToRoom(ctx, session, check.key, check.name);
 }
 
-export function users(ctx: ServerContext, session: Session): void | Promise<void> {
+export function users(ctx: ServerContext, session: Session, _frame: FrameOf<'USERS'>, me: ActiveState): void | Promise<void> {
   requireDirectory(ctx);
-  return whenReady(ctx.directory.namesIn(session.room!), (names) => sendCharged(session, encodeUsers(names)));
+  return whenReady(ctx.directory.namesIn(me.room), (names) => sendCharged(session, encodeUsers(names)));
 }
 
 export function rooms(ctx: ServerContext, session: Session): void | Promise<void> {

@@ -1,12 +1,23 @@
 import type { ClientFrame } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { Session } from '../session.js';
+import type { ActiveState, Session } from '../session.js';
 
 export type FrameType = ClientFrame['type'];
 export type FrameOf<T extends FrameType> = Extract<ClientFrame, { type: T }>;
 
+/** Frames a connection may send before it has logged in. */
+export type OpenFrameType = 'LOGIN' | 'PING' | 'HELP' | 'LOGOUT';
+export type UserFrameType = Exclude<FrameType, OpenFrameType>;
+
 /** A handler may finish at once or return a promise; a session's frames run one at a time. */
-export type Handler<T extends FrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>) => void | Promise<void>;
+export type OpenHandler<T extends OpenFrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>) => void | Promise<void>;
+
+/** A handler of a logged-in frame gets the session's identity and room with it. */
+export type UserHandler<T extends UserFrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>, me: ActiveState) => void | Promise<void>;
+
+/** One handler per frame type: a missing one is a compile error. */
+export type OpenHandlerTable = { [T in OpenFrameType]: OpenHandler<T> };
+export type UserHandlerTable = { [T in UserFrameType]: UserHandler<T> };
 
 /**
  * Runs `next` on a value that may still be on its way. The local directory
@@ -16,9 +27,6 @@ export type Handler<T extends FrameType> = (ctx: ServerContext, session: Session
 export function whenReady<T>(value: T | Promise<T>, next: (value: T) => void | Promise<void>): void | Promise<void> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
-
-/** One handler per frame type: a missing one is a compile error. */
-export type HandlerTable = { [T in FrameType]: Handler<T> };
 
 /** Answer bytes that cost one more frame of the sender's budget. */
 export const CHARGE_BYTES = 1024;

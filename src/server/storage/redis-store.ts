@@ -1,5 +1,5 @@
 import { nameSkeleton } from '../../protocol/index.js';
-import { createClient } from 'redis';
+import type { RedisClient } from '../redis-connections.js';
 import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 
 // Cluster mode's store: room history in one capped stream per room, private
@@ -7,7 +7,6 @@ import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
 // still undelivered, accounts in one hash written with HSETNX so two nodes
 // registering one name at once cannot both win.
 
-export type RedisClient = ReturnType<typeof createClient>;
 
 /** Entries kept per room stream (approximately: XADD MAXLEN ~). */
 export const ROOM_STREAM_LENGTH = 10_000;

@@ -1,6 +1,8 @@
 import { createClient } from 'redis';
 import type { Logger } from './log.js';
-import type { RedisClient } from './storage/redis-store.js';
+
+/** A node-redis client, as the store, the bus and the directory use it. */
+export type RedisClient = ReturnType<typeof createClient>;
 
 // The Redis connections of a cluster node: one for commands (store,
 // directory, publishing) and one for subscriptions. Both reconnect by

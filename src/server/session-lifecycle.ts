@@ -1,0 +1,130 @@
+import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js';
+import type { ServerContext } from './context.js';
+import { handleEvent } from './dispatch.js';
+import { leaveRoom } from './membership.js';
+import type { Room } from './presence.js';
+import { Session, type CloseReason, type SessionState } from './session.js';
+import type { TimerHandle } from './timers.js';
+import type { Connection } from './transports/connection.js';
+
+// A session's life, from a transport's connection to its last notice: the
+// login deadline, the write deadline, taking a leaving session out of its
+// room (with a notice saying why) and of the name directory, and the
+// shutdown of every session.
+
+/** How long shutdown waits for clients to take their last lines. */
+const CLOSE_GRACE_MS = 1500;
+
+/** Why a session left its room, as the room is told. */
+export const LEAVE_NOTE: Partial<Record<CloseReason, string>> = {
+  'peer-closed': 'connection closed',
+  'socket-error': 'connection lost',
+  'slow-consumer': 'too slow to keep up',
+  flood: 'flooding',
+  replaced: 'logged in again elsewhere',
+  'write-timeout': 'not reading',
+  shutdown: 'server shutting down',
+};
+
+export class SessionLifecycle {
+  private nextId = 1;
+  private readonly loginTimers = new Map<Session, TimerHandle>();
+  private readonly stallCheck: NodeJS.Timeout;
+  private readonly dispatch = (session: Session, event: LineEvent): void => handleEvent(this.ctx, session, event);
+
+  constructor(private readonly ctx: ServerContext) {
+    this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, ctx.options.writeTimeoutMs)).unref();
+  }
+
+  /** Makes a session of a transport's connection. */
+  readonly open = (connection: Connection): Session => {
+    const { ctx } = this;
+    ctx.turn.noteArrival();
+    const session = new Session(this.nextId++, connection, ctx.clock(), {
+      limits: ctx.options,
+      turn: ctx.turn,
+      clock: ctx.clock,
+      timers: ctx.timers,
+      dispatch: this.dispatch,
+      onStateChange: this.onStateChange,
+    });
+    ctx.sessions.add(session);
+    ctx.stats.peakConnections = Math.max(ctx.stats.peakConnections, ctx.sessions.size);
+    ctx.log.info('connect', { session: session.id, address: session.address, connections: ctx.sessions.size });
+    const timeoutMs = ctx.options.loginTimeoutMs;
+    this.loginTimers.set(
+      session,
+      ctx.timers.setTimeout(() => {
+        const kind = session.state.kind;
+        if (kind === 'greeting') session.end('login-timeout', encodeError('TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`));
+      }, timeoutMs),
+    );
+    connection.on('data', (chunk) => session.receive(chunk));
+    // Half-close from the peer: what it sent is still answered.
+    connection.on('end', () => session.peerEnded());
+    connection.on('error', () => {
+      session.closeReason ??= 'socket-error';
+    });
+    connection.on('close', () => session.markClosed());
+    return session;
+  };
+
+  /** Tells everyone this node stops, ends every session; resolves with the messages lost on the way. */
+  async shutdown(): Promise<number> {
+    const { ctx } = this;
+    clearInterval(this.stallCheck);
+    ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
+    const open = [...ctx.sessions];
+    const closed = Promise.all(
+      open.map((s) => new Promise<void>((resolve) => (s.state.kind === 'closed' ? resolve() : s.connection.on('close', () => resolve())))),
+    );
+    const refusedBefore = ctx.stats.messagesNotStored;
+    for (const session of open) session.end('shutdown');
+    ctx.turn.flushNow();
+    await ctx.turn.settled();
+    // Their senders are already leaving and cannot be told: these are lost.
+    const lost = ctx.stats.messagesNotStored - refusedBefore;
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+    await Promise.race([closed, grace]);
+    for (const session of ctx.sessions) session.connection.destroy();
+    return lost;
+  }
+
+  private readonly onStateChange = (session: Session, from: SessionState, to: SessionState): void => {
+    if (to.kind === 'closing' || (to.kind === 'closed' && from.kind !== 'closing')) this.retire(session, to.room);
+    if (to.kind !== 'closed') return;
+    const { ctx } = this;
+    ctx.sessions.delete(session);
+    ctx.log.info('disconnect', {
+      session: session.id,
+      name: session.name,
+      address: session.address,
+      reason: session.closeReason ?? 'peer-closed',
+      seconds: Math.round((ctx.clock() - session.connectedAt) / 1000),
+    });
+  };
+
+  /** Takes a leaving session out of the directory and tells its room, once. */
+  private retire(session: Session, room: Room<Session> | undefined): void {
+    const { ctx } = this;
+    ctx.timers.clearTimeout(this.loginTimers.get(session));
+    this.loginTimers.delete(session);
+    const user = session.user;
+    if (user === undefined || ctx.presence.user(user.key) !== session) return;
+    const reason = session.closeReason ?? 'peer-closed';
+    ctx.directory.release(session, user.key);
+    // Deferred so a drop in the middle of a broadcast does not interleave its notice.
+    if (room !== undefined) queueMicrotask(() => leaveRoom(ctx, session, user, room, LEAVE_NOTE[reason]));
+    ctx.log.info('logout', { session: session.id, name: user.name, reason });
+  }
+
+  /** The write deadline: a peer that takes nothing of its output for --write-timeout is gone. */
+  private dropStalled(): void {
+    const { ctx } = this;
+    for (const session of ctx.sessions) {
+      if (!session.outbox.stalled(ctx.options.writeTimeoutMs)) continue;
+      ctx.log.warn('write-timeout', { session: session.id, name: session.name, address: session.address, pending: session.connection.pendingBytes });
+      session.drop('write-timeout');
+    }
+  }
+}

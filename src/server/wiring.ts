@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus } from './bus/bus.js';
+import { LocalBus } from './bus/local-bus.js';
+import { RedisBus, databaseOf } from './bus/redis-bus.js';
+import type { ServerContext, ServerStats } from './context.js';
+import type { Directory } from './directory/directory.js';
+import { LocalDirectory } from './directory/local-directory.js';
+import { RedisDirectory } from './directory/redis-directory.js';
+import { RoomHistory } from './history.js';
+import { createLogger, type Logger } from './log.js';
+import { FAILURE_WINDOW_MS, LoginGuard } from './login-guard.js';
+import { announceLost } from './membership.js';
+import type { ServerOptions } from './options.js';
+import { OutputTurn } from './output-turn.js';
+import { Pledges, type Pledge } from './pledges.js';
+import { Presence } from './presence.js';
+import type { Clock } from './rate-limit.js';
+import { connectRedis, type RedisConnections } from './redis-connections.js';
+import { Relay } from './relay.js';
+import type { Session } from './session.js';
+import { RedisStore } from './storage/redis-store.js';
+import { SqliteStore } from './storage/sqlite-store.js';
+import type { Store } from './storage/store.js';
+import { realTimers, type Timers } from './timers.js';
+
+// The composition root: builds the back ends (store, bus, directory) for
+// single-node or cluster mode and the layers over them, and closes them in
+// order. The server and the handler tests both build their context here.
+
+export interface ServerDeps {
+  log?: Logger;
+  clock?: Clock;
+  timers?: Timers;
+  store?: Store;
+  bus?: Bus;
+}
+
+export interface Wiring {
+  readonly ctx: ServerContext;
+  /** Starts the background work (the cluster directory's heartbeat). */
+  start(): Promise<void>;
+  /** Closes the store, then the bus, directory and Redis connections. */
+  close(): Promise<void>;
+}
+
+const NOT_STORED = 'your message could not be stored, so nobody got it; try again later';
+
+export async function createServerContext(options: ServerOptions, deps: ServerDeps = {}): Promise<Wiring> {
+  const log = deps.log ?? createLogger({ level: options.logLevel, json: options.logJson });
+  const clock = deps.clock ?? Date.now;
+  const timers = deps.timers ?? realTimers;
+  const nodeId = deps.bus?.nodeId ?? randomUUID();
+  let store = deps.store;
+  let bus = deps.bus;
+  let redis: RedisConnections | undefined;
+  if (options.redisUrl !== '' && store === undefined && bus === undefined) {
+    redis = await connectRedis(options.redisUrl, log);
+    const redisBus = new RedisBus(
+      nodeId,
+      redis.client,
+      redis.subscriber,
+      (err) => log.warn('redis-publish-failed', { error: err instanceof Error ? err.message : String(err) }),
+      databaseOf(options.redisUrl),
+    );
+    try {
+      await redisBus.start();
+    } catch (err) {
+      await redis.close();
+      throw err;
+    }
+    store = new RedisStore(redis.client);
+    bus = redisBus;
+  }
+  store ??= new SqliteStore(options.dataDir, {
+    checkpointThread: true,
+    onCheckpointError: (message) => log.warn('checkpoint-failed', { error: message }),
+  });
+  const theBus = bus ?? new LocalBus(nodeId);
+  const theStore = store;
+
+  const sessions = new Set<Session>();
+  const presence = new Presence<Session>();
+  const stats: ServerStats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0, messagesNotStored: 0 };
+  const pledges = new Pledges();
+  const history = new RoomHistory(theStore, Math.max(1, options.historyReplay), redis === undefined);
+  const turn = new OutputTurn<Pledge>({
+    commit: () => theStore.flush(),
+    publish: () => theBus.flush(),
+    takePledges: () => pledges.take(),
+    notStored: (refused, err) => {
+      log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err), messages: refused.length });
+      stats.messagesRelayed -= refused.length;
+      stats.messagesNotStored += refused.length;
+      for (const pledge of refused) {
+        if (pledge.record !== undefined) history.unrecord(pledge.record);
+        pledge.sender.sendError('UNAVAILABLE', NOT_STORED);
+      }
+    },
+  });
+  const connections = redis;
+  const directory: Directory =
+    connections === undefined
+      ? new LocalDirectory(presence, nodeId)
+      : new RedisDirectory(
+          connections.client,
+          connections.subscriber,
+          { nodeId, presence, figures: () => ({ connections: sessions.size, users: presence.userCount, messages: stats.messagesRelayed }) },
+          log,
+        );
+  const loginGuard = new LoginGuard(options.loginFailures, clock);
+  const ctx: ServerContext = {
+    options,
+    log,
+    clock,
+    timers,
+    nodeId,
+    sessions,
+    presence,
+    directory,
+    relay: new Relay(presence, sessions, turn, theBus),
+    history,
+    store: theStore,
+    stats,
+    pledges,
+    turn,
+    loginGuard,
+    clustered: connections !== undefined,
+  };
+  directory.onUsersLost((lost) => announceLost(ctx, lost));
+  const sweeper = setInterval(() => loginGuard.sweep(), FAILURE_WINDOW_MS).unref();
+
+  return {
+    ctx,
+    async start() {
+      if (directory instanceof RedisDirectory) await directory.start();
+    },
+    async close() {
+      clearInterval(sweeper);
+      try {
+        await theStore.close();
+      } catch (err) {
+        log.error('store-close-failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+      // Lines queued for other nodes (leave notices) go out before the node deregisters.
+      theBus.flush();
+      await directory.close();
+      await theBus.close();
+      await connections?.close();
+    },
+  };
+}
