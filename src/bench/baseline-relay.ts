@@ -11,6 +11,7 @@
 // exits when its stdin closes (its parent, chat-bench, died).
 
 import net from 'node:net';
+import { encodePrivate, encodeSuccess, encodeSystem, encodeText, joinedNotice } from '../protocol/index.js';
 
 interface Peer {
   socket: net.Socket;
@@ -25,8 +26,11 @@ const rooms = new Map<string, Set<Peer>>();
 const names = new Map<string, Peer>();
 const dirty: Peer[] = [];
 let scheduled = false;
-const TEXT_HEAD = Buffer.from('TEXT|x|');
-const PRIVATE_HEAD = Buffer.from('PRIVATE|x|');
+/** A relayed frame up to its message (the sender is always `x`): the encoded line of an empty message, without its LF. */
+const head = (line: string): Buffer => Buffer.from(line.slice(0, -1));
+const TEXT_HEAD = head(encodeText('x', ''));
+const PRIVATE_HEAD = head(encodePrivate('x', ''));
+const SUCCESS_LINE = Buffer.from(encodeSuccess(''));
 
 function queue(peer: Peer, data: Buffer): void {
   if (peer.outBytes === 0) {
@@ -65,7 +69,7 @@ function join(peer: Peer, room: string): void {
   if (members === undefined) rooms.set(room, (members = new Set()));
   members.add(peer);
   peer.room = members;
-  queue(peer, Buffer.from(`SYSTEM|${peer.name} joined ${room}\n`));
+  queue(peer, Buffer.from(encodeSystem(joinedNotice(peer.name, room))));
 }
 
 function line(peer: Peer, chunk: Buffer, start: number, end: number): void {
@@ -78,7 +82,7 @@ function line(peer: Peer, chunk: Buffer, start: number, end: number): void {
   if (text.startsWith('LOGIN|')) {
     peer.name = text.slice(6).split('|')[0]!;
     names.set(peer.name, peer);
-    queue(peer, Buffer.from('SUCCESS|\n'));
+    queue(peer, SUCCESS_LINE);
     join(peer, 'lobby');
   } else if (text.startsWith('JOIN|')) {
     join(peer, text.slice(5));

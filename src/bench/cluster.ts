@@ -82,7 +82,7 @@ export function clusterPlan(
       ...(receiverPorts.length > 0 ? { port: receiverPorts[i % receiverPorts.length]! } : {}),
     });
   }
-  for (let i = 0; i < senders; i++) conns.push({ name: `${tag}s${i}`, room, senderId: i, sendGroup: 0, sendPrefix: 'TEXT|', worker: 0 });
+  for (let i = 0; i < senders; i++) conns.push({ name: `${tag}s${i}`, room, senderId: i, sendGroup: 0, sends: { type: 'TEXT' }, worker: 0 });
   return { conns, groups: [{ id: 0, kind: 'TEXT', senderBase: 0, senderCount: senders, window }] };
 }
 

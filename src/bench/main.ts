@@ -8,17 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { planClusterScenario } from './cluster.js';
 import { Generator } from './generator.js';
-import {
-  BENCH_OPTION_TABLE,
-  QUICK,
-  defaultBenchOptions,
-  parseBenchValue,
-  parseTarget,
-  type BenchOptions,
-} from './options.js';
+import { QUICK, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
 import { Progress } from './progress.js';
 import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
 import {
@@ -67,20 +60,7 @@ function buildCommand(): Command {
     .addHelpText('after', EXIT_HELP)
     // commander's own errors ("error: unknown option …") in this bin's style.
     .configureOutput({ outputError: (text) => usageError(text.replace(/^error: /, '').trim()) });
-  const defaults = defaultBenchOptions();
-  for (const spec of BENCH_OPTION_TABLE) {
-    const value = defaults[spec.key];
-    const shown =
-      spec.kind === 'boolean' || spec.kind === 'negatable' || value === undefined || (Array.isArray(value) && value.length === 0)
-        ? ''
-        : ` (default: ${Array.isArray(value) ? value.join(',') : String(value)})`;
-    const option = new Option(spec.flag, spec.description + shown);
-    if (spec.kind !== 'boolean' && spec.kind !== 'negatable') {
-      option.argParser((text: string, previous: unknown) => parseBenchValue(spec, text, previous));
-    }
-    command.addOption(option);
-  }
-  return command;
+  return benchFlags.addTo(command);
 }
 
 function parseOptions(): BenchOptions {
@@ -88,22 +68,12 @@ function parseOptions(): BenchOptions {
   command.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   try {
     command.parse();
+    // --quick sizes give way to what the user set on the command line.
+    const quick = command.getOptionValue('quick') === true;
+    return benchFlags.read(command, { base: quick ? { ...defaultBenchOptions(), ...QUICK } : defaultBenchOptions() });
   } catch (err) {
     usageError(err instanceof Error ? err.message : String(err));
   }
-  const parsed = command.opts<Record<string, unknown>>();
-  const options = defaultBenchOptions() as unknown as Record<string, unknown>;
-  const quick = parsed.quick === true;
-  if (quick) Object.assign(options, QUICK);
-  for (const spec of BENCH_OPTION_TABLE) {
-    const value = parsed[spec.key];
-    if (value === undefined) continue;
-    // --quick sizes give way to what the user set on the command line.
-    if (command.getOptionValueSource(spec.key) === 'default') continue;
-    options[spec.key] = value;
-  }
-  options.quick = quick;
-  return options as unknown as BenchOptions;
 }
 
 interface ScenarioResult {

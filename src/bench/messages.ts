@@ -4,6 +4,9 @@
 import type { LossCounts } from './accounting.js';
 import type { HistogramData } from './histogram.js';
 
+/** The frame a sender wraps each message in; the worker encodes it with src/protocol. */
+export type SendFrame = { type: 'TEXT' } | { type: 'PRIVATE'; to: string };
+
 /** One client connection of a scenario. */
 export interface ConnSpec {
   name: string;
@@ -14,8 +17,8 @@ export interface ConnSpec {
   /** Global sender id when this connection sends for a group. */
   senderId?: number;
   sendGroup?: number;
-  /** Frame prefix of what it sends: `TEXT|` or `PRIVATE|peer|`. */
-  sendPrefix?: string;
+  /** What it sends its group's messages as: TEXT to its room, or PRIVATE to one name. */
+  sends?: SendFrame;
   /** Group whose messages this connection counts as a receiver. */
   recvGroup?: number;
   /** Parse every payload (latency, loss per sender) rather than only count lines. */

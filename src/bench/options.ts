@@ -1,5 +1,7 @@
+import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
+
 // chat-bench's options: one table drives the defaults, commander's flags and
-// `--help` (and the flag list in docs/BENCHMARKS.md).
+// `--help` (and the flag list in docs/BENCHMARKS.md), through src/cli/option-kit.ts.
 
 export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -110,24 +112,18 @@ export function defaultBenchOptions(): BenchOptions {
   };
 }
 
-type Kind = 'boolean' | 'negatable' | 'int' | 'seconds' | 'int-list' | 'scenarios' | 'string' | 'repeat';
+type Kind = 'boolean' | 'int' | 'seconds' | 'int-list' | 'scenarios' | 'string' | 'target' | 'repeat';
 
-export interface BenchOptionSpec {
-  key: keyof BenchOptions;
-  flag: string;
-  kind: Kind;
-  min?: number;
-  description: string;
-}
+export type BenchOptionSpec = FlagSpec<keyof BenchOptions, Kind>;
 
 export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
-  { key: 'target', flag: '--target <host:port>', kind: 'string', description: 'measure a running chat server instead of starting one' },
+  { key: 'target', flag: '--target <host:port>', kind: 'target', description: 'measure a running chat server instead of starting one' },
   { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (cluster only when named: it starts its own redis-server and chat nodes)` },
   { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
   { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
   { key: 'jsonOut', flag: '--json-out <path>', kind: 'string', description: 'also write the JSON results to this file' },
-  { key: 'baseline', flag: '--no-baseline', kind: 'negatable', description: 'skip the bare node:net relay baseline (no ratios)' },
+  { key: 'baseline', flag: '--no-baseline', kind: 'boolean', description: 'skip the bare node:net relay baseline (no ratios)' },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 0, description: 'load-generator worker threads; 0: one per core left to the generator (1 when pinned, else up to 2)' },
   { key: 'duration', flag: '--duration <seconds>', kind: 'seconds', min: 0.1, description: 'measured time of each traffic scenario per target, split over the rounds' },
   { key: 'rounds', flag: '--rounds <n>', kind: 'int', min: 1, description: 'measured segments per target, alternating with the baseline; figures are their median' },
@@ -147,72 +143,61 @@ export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'messageBytes', flag: '--message-bytes <n>', kind: 'int', min: 0, description: 'pad each message to this many bytes (0: none; a bare payload is about 30 bytes)' },
   { key: 'clusterReceivers', flag: '--cluster-receivers <n>', kind: 'int', min: 1, description: 'cluster: receivers in the room (on the other nodes in the cross-node runs)' },
   { key: 'clusterRate', flag: '--cluster-rate <msgs/s>', kind: 'int', min: 1, description: "cluster: offered messages/s of the steady runs (default: a quarter of the cross-node fanout's rate)" },
-  { key: 'clusterAof', flag: '--no-cluster-aof', kind: 'negatable', description: 'cluster: skip the two-node setup on a redis-server with the append-only file on (appendfsync everysec)' },
+  { key: 'clusterAof', flag: '--no-cluster-aof', kind: 'boolean', description: 'cluster: skip the two-node setup on a redis-server with the append-only file on (appendfsync everysec)' },
   { key: 'redisServer', flag: '--redis-server <path>', kind: 'string', description: 'cluster: the redis-server binary to start' },
   { key: 'server', flag: '--server <path>', kind: 'string', description: "the chat server's main.js (default: the built dist/server/main.js)" },
   { key: 'serverArg', flag: '--server-arg <arg>', kind: 'repeat', description: 'extra flag for the server (repeatable; after the bench\'s own)' },
   { key: 'serverNodeArg', flag: '--server-node-arg <arg>', kind: 'repeat', description: 'extra node flag for the server, e.g. --cpu-prof (repeatable)' },
-  { key: 'pin', flag: '--no-pin', kind: 'negatable', description: 'do not pin the server and the generator to separate cores with taskset' },
+  { key: 'pin', flag: '--no-pin', kind: 'boolean', description: 'do not pin the server and the generator to separate cores with taskset' },
 ];
 
-/** Parses one flag value; throws a one-line Error on a bad value. */
-export function parseBenchValue(spec: BenchOptionSpec, text: string, previous?: unknown): unknown {
-  const name = spec.flag.split(' ')[0];
-  const number = (piece: string, integer: boolean): number => {
-    const ok = integer ? /^[0-9]+$/.test(piece) : /^[0-9]+(\.[0-9]+)?$/.test(piece);
-    const n = Number(piece);
-    if (!ok || !Number.isFinite(n)) throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number, got '${piece}'`);
-    if (spec.min !== undefined && n < spec.min) throw new Error(`${name} must be at least ${spec.min}, got ${piece}`);
-    return n;
-  };
-  switch (spec.kind) {
-    case 'int':
-      return number(text, true);
-    case 'seconds':
-      return number(text, false);
-    case 'int-list':
-      return text.split(',').map((piece) => number(piece.trim(), true));
-    case 'scenarios': {
+const KINDS: Record<Kind, ValueKind<BenchOptionSpec>> = {
+  // --quick turns on, --no-pin turns off: a switch turns its default over.
+  boolean: {},
+  int: { parse: (text, spec) => parseNumber(text, spec, true) },
+  seconds: { parse: (text, spec) => parseNumber(text, spec, false) },
+  'int-list': { parse: (text, spec) => text.split(',').map((piece) => parseNumber(piece.trim(), spec, true)) },
+  scenarios: {
+    parse: (text, spec) => {
+      const name = flagName(spec);
       const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
       for (const n of names) {
-        if (!(SCENARIO_NAMES as readonly string[]).includes(n)) throw new Error(`${name}: unknown scenario '${n}' (known: ${SCENARIO_NAMES.join(', ')})`);
+        if (!(SCENARIO_NAMES as readonly string[]).includes(n)) {
+          throw new OptionValueError(`${name}: unknown scenario '${n}' (known: ${SCENARIO_NAMES.join(', ')})`);
+        }
       }
-      if (names.length === 0) throw new Error(`${name} needs at least one scenario`);
+      if (names.length === 0) throw new OptionValueError(`${name} needs at least one scenario`);
       return names;
-    }
-    case 'string':
-      if (text.trim() === '') throw new Error(`${name} must not be empty`);
-      if (spec.key === 'target') parseTarget(text);
+    },
+  },
+  string: { parse: (text, spec) => parseNonEmpty(text, spec) },
+  target: {
+    parse: (text, spec) => {
+      parseTarget(parseNonEmpty(text, spec));
       return text;
-    case 'repeat':
-      return [...((previous as string[] | undefined) ?? []), text];
-    default:
-      return true;
-  }
+    },
+  },
+  repeat: { parse: (text, _spec, previous) => [...((previous as string[] | undefined) ?? []), text] },
+};
+
+/** The bench's flags: commander's options, their values and the docs table. */
+export const benchFlags = optionKit({ table: BENCH_OPTION_TABLE, kinds: KINDS, defaults: defaultBenchOptions });
+
+/** Parses one flag value; throws a one-line OptionValueError on a bad value. */
+export function parseBenchValue(spec: BenchOptionSpec, text: string, previous?: unknown): unknown {
+  return benchFlags.parse(spec, text, previous);
 }
 
 /** `host:port` (IPv6 as `[::1]:port`). */
 export function parseTarget(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]+)$/.exec(text);
   const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !(port >= 1 && port <= 65535)) throw new Error(`--target must be host:port, got '${text}'`);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new OptionValueError(`--target must be host:port, got '${text}'`);
   return { host: m[1] ?? m[2]!, port };
 }
 
 /** The flag table of docs/BENCHMARKS.md, generated here so the two cannot drift apart. */
 export function benchFlagTableMarkdown(defaults: BenchOptions = defaultBenchOptions()): string {
-  const rows = BENCH_OPTION_TABLE.map((spec) => {
-    const value = defaults[spec.key];
-    const shown =
-      spec.kind === 'boolean' || spec.kind === 'negatable'
-        ? ''
-        : value === undefined || (Array.isArray(value) && value.length === 0)
-          ? '–'
-          : Array.isArray(value)
-            ? value.join(',')
-            : String(value);
-    const cell = (text: string): string => text.replaceAll('|', '\\|');
-    return `| \`${cell(spec.flag)}\` | ${cell(shown)} | ${cell(spec.description)} |`;
-  });
-  return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  // A dash marks a value flag without a default; a switch has none to show.
+  return benchFlags.markdownTable({ defaultCell: (shown, spec) => shown ?? (benchFlags.isSwitch(spec) ? '' : '–') }, defaults);
 }

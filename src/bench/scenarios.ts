@@ -6,6 +6,7 @@
 // one target after the other.
 
 import net from 'node:net';
+import { encodeLogin, encodeSay } from '../protocol/index.js';
 import type { Generator, Mark, Plan, SetupResult, TrafficRun } from './generator.js';
 import { Histogram, percentile } from './histogram.js';
 import type { SendMode } from './messages.js';
@@ -114,7 +115,7 @@ export function fanoutPlan(tag: string, receivers: number, senders: number, wind
   const every = Math.max(1, Math.ceil(receivers / track));
   const conns: Plan['conns'] = [];
   for (let i = 0; i < receivers; i++) conns.push({ name: `${tag}r${i}`, recvGroup: 0, tracked: i % every === 0, worker: i % workers });
-  for (let i = 0; i < senders; i++) conns.push({ name: `${tag}s${i}`, senderId: i, sendGroup: 0, sendPrefix: 'TEXT|', worker: 0 });
+  for (let i = 0; i < senders; i++) conns.push({ name: `${tag}s${i}`, senderId: i, sendGroup: 0, sends: { type: 'TEXT' }, worker: 0 });
   return { conns, groups: [{ id: 0, kind: 'TEXT', senderBase: 0, senderCount: senders, window }] };
 }
 
@@ -128,8 +129,8 @@ export function privatePlan(tag: string, pairs: number, window: number, workers:
     const worker = i % workers;
     groups.push({ id: 2 * i, kind: 'PRIVATE', senderBase: 2 * i, senderCount: 1, window });
     groups.push({ id: 2 * i + 1, kind: 'PRIVATE', senderBase: 2 * i + 1, senderCount: 1, window });
-    conns.push({ name: a, room, worker, senderId: 2 * i, sendGroup: 2 * i, sendPrefix: `PRIVATE|${b}|`, recvGroup: 2 * i + 1, tracked: true });
-    conns.push({ name: b, room, worker, senderId: 2 * i + 1, sendGroup: 2 * i + 1, sendPrefix: `PRIVATE|${a}|`, recvGroup: 2 * i, tracked: true });
+    conns.push({ name: a, room, worker, senderId: 2 * i, sendGroup: 2 * i, sends: { type: 'PRIVATE', to: b }, recvGroup: 2 * i + 1, tracked: true });
+    conns.push({ name: b, room, worker, senderId: 2 * i + 1, sendGroup: 2 * i + 1, sends: { type: 'PRIVATE', to: a }, recvGroup: 2 * i, tracked: true });
   }
   return { conns, groups };
 }
@@ -141,7 +142,7 @@ export function roomsPlan(tag: string, rooms: number, size: number, window: numb
     const room = `${tag}room${r}`;
     const worker = r % workers;
     groups.push({ id: r, kind: 'TEXT', senderBase: r, senderCount: 1, window });
-    conns.push({ name: `${tag}s${r}`, room, worker, senderId: r, sendGroup: r, sendPrefix: 'TEXT|' });
+    conns.push({ name: `${tag}s${r}`, room, worker, senderId: r, sendGroup: r, sends: { type: 'TEXT' } });
     for (let m = 1; m < size; m++) conns.push({ name: `${tag}m${r}x${m}`, room, worker, recvGroup: r, tracked: true });
   }
   return { conns, groups };
@@ -386,8 +387,8 @@ async function seedHistory(target: BenchTarget, name: string, count: number): Pr
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  let lines = `LOGIN|${name}\n`;
-  for (let i = 1; i <= count; i++) lines += `TEXT|history seed ${i}\n`;
+  let lines = encodeLogin(name);
+  for (let i = 1; i <= count; i++) lines += encodeSay(`history seed ${i}`);
   socket.write(lines);
   await sleep(300);
   socket.destroy();

@@ -12,6 +12,17 @@
 
 import net from 'node:net';
 import { parentPort } from 'node:worker_threads';
+import {
+  SERVER_TYPES,
+  encodeJoin,
+  encodeLogin,
+  encodeSay,
+  encodeSystem,
+  encodeWhisper,
+  joinedNotice,
+  parseServerFrame,
+  type ServerFrame,
+} from '../protocol/index.js';
 import { NO_LOSS, SequenceTracker, addLoss, countOnlyLoss, type LossCounts } from './accounting.js';
 import { Histogram } from './histogram.js';
 import {
@@ -21,20 +32,25 @@ import {
   type GroupSpec,
   type MarkReply,
   type Reply,
+  type SendFrame,
   type SendMode,
   type SetupCommand,
   type SetupReply,
   type WorkerReport,
 } from './messages.js';
-import { PAYLOAD_MARK, nowNs, parsePayloadBytes, type Payload } from './payload.js';
+import { encodePayload, nowNs, parsePayload, parsePayloadBytes, type Payload } from './payload.js';
 
 const LF = 0x0a;
-const E = 0x45;
-const T = 0x54;
-const P = 0x50;
-const H = 0x48;
-const S = 0x53;
-const Y = 0x59;
+// Lines are told apart by their first bytes, without decoding them.
+const E = SERVER_TYPES.ERROR.charCodeAt(0);
+const T = SERVER_TYPES.TEXT.charCodeAt(0);
+const P = SERVER_TYPES.PRIVATE.charCodeAt(0);
+const H = SERVER_TYPES.HISTORY.charCodeAt(0);
+/** SYSTEM, SUCCESS and SENT: SYSTEM is the one with Y second. */
+const S = SERVER_TYPES.SYSTEM.charCodeAt(0);
+const Y = SERVER_TYPES.SYSTEM.charCodeAt(1);
+/** The room a login lands in. */
+const LOBBY = 'lobby';
 /** A partial line longer than this is a broken peer, not a chat line. */
 const MAX_PARTIAL = 1 << 20;
 const READ_BUFFER = Buffer.allocUnsafe(1 << 17);
@@ -73,6 +89,9 @@ class Conn {
   tracker: SequenceTracker | null = null;
   recv: LocalGroup | undefined;
   seq = 0;
+  /** One message as a whole line, in the frame this connection sends. */
+  readonly encode: (message: string) => string;
+  /** The server's notice of this connection's own join, as lines are read: without its LF. */
   readonly joinLine: string;
   /** The same, as bytes: during a storm most lines are others' joins, compared without decoding. */
   readonly joinBytes: Buffer;
@@ -82,9 +101,16 @@ class Conn {
     readonly run: Run,
     readonly spec: ConnSpec,
   ) {
-    this.joinLine = `SYSTEM|${spec.name} joined ${spec.room ?? 'lobby'}`;
+    this.encode = encoderFor(spec.sends);
+    this.joinLine = encodeSystem(joinedNotice(spec.name, spec.room ?? LOBBY)).slice(0, -1);
     this.joinBytes = Buffer.from(this.joinLine);
   }
+}
+
+function encoderFor(sends: SendFrame | undefined): (message: string) => string {
+  if (sends?.type !== 'PRIVATE') return encodeSay;
+  const to = sends.to;
+  return (message) => encodeWhisper(to, message);
 }
 
 class Run {
@@ -177,11 +203,11 @@ class Run {
       }
       if (k === 0 || s.closed) continue;
       const id = s.spec.senderId!;
-      const prefix = s.spec.sendPrefix!;
+      const encode = s.encode;
       let out = '';
       for (let j = 0; j < k; j++) {
-        const body = `${PAYLOAD_MARK}${id}:${++s.seq}:${ts}`;
-        out += messageBytes > body.length ? `${prefix}${'.'.repeat(messageBytes - body.length)}${body}\n` : `${prefix}${body}\n`;
+        const body = encodePayload(id, ++s.seq, ts);
+        out += encode(messageBytes > body.length ? `${'.'.repeat(messageBytes - body.length)}${body}` : body);
       }
       s.socket!.write(out);
       Atomics.store(counters.view, counters.sentIndex(id), s.seq);
@@ -245,9 +271,8 @@ class Run {
       });
       c.socket = socket;
       socket.on('connect', () => {
-        let hello = `LOGIN|${c.spec.name}\n`;
-        if (c.spec.room !== undefined) hello += `JOIN|${c.spec.room}\n`;
-        socket.write(hello);
+        const hello = encodeLogin(c.spec.name);
+        socket.write(c.spec.room === undefined ? hello : hello + encodeJoin(c.spec.room));
       });
       socket.on('error', (err: NodeJS.ErrnoException) => this.noteError(`socket:${err.code ?? err.message}`));
       socket.on('close', () => {
@@ -456,28 +481,35 @@ function onLine(c: Conn, buf: Buffer, start: number, end: number, now: number): 
       }
     }
   } else if (first === E) {
-    c.run.noteError(buf.toString('utf8', start, end).split('|')[1] ?? 'ERROR');
+    c.run.noteError(errorCode(parseServerFrame(buf.toString('utf8', start, end)))); // rare: decoded and parsed
   } else {
     c.other++;
   }
 }
 
+/** The code an ERROR frame names; 'ERROR' when it names none. */
+function errorCode(frame: ServerFrame | undefined): string {
+  return frame?.type === 'ERROR' && frame.code !== '' ? frame.code : 'ERROR';
+}
+
+/** A line during setup, before traffic: few enough to parse. */
 function setupLine(c: Conn, line: string): void {
-  if (line.startsWith('HISTORY|')) {
+  const frame = parseServerFrame(line);
+  if (frame?.type === 'HISTORY') {
     c.history++;
-  } else if (line.startsWith('SUCCESS|')) {
+  } else if (frame?.type === 'SUCCESS') {
     c.successAt = nowNs();
-  } else if (line.startsWith('ERROR|')) {
-    c.run.noteError(line.split('|')[1] ?? 'ERROR');
+  } else if (frame?.type === 'ERROR') {
+    c.run.noteError(errorCode(frame));
     if (!c.loggedIn) c.run.finishLogin(c, false);
   } else if (line === c.joinLine) {
     c.run.finishLogin(c, true);
-  } else if (c.loggedIn && c.kindByte !== -1 && line.charCodeAt(0) === c.kindByte) {
+  } else if (c.loggedIn && (frame?.type === 'TEXT' || frame?.type === 'PRIVATE') && frame.type === c.recv?.spec.kind) {
     // A message of the group before this worker's start (another worker began first).
     c.count++;
     if (c.tracker !== null) {
-      const bytes = Buffer.from(line);
-      if (parsePayloadBytes(bytes, 0, bytes.length, payload)) c.tracker.record(payload.sender, payload.seq);
+      const p = parsePayload(frame.message);
+      if (p !== undefined) c.tracker.record(p.sender, p.seq);
     }
   } else {
     c.other++;

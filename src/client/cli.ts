@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import {
-  EXIT,
-  EXIT_MEANINGS,
-  OPTION_TABLE,
-  PASSWORD_ENV,
-  defaultOptions,
-  describeDefault,
-  parseOptionValue,
-  type ClientOptions,
-  type ExitCode,
-} from './options.js';
+import { Command, CommanderError, Option } from 'commander';
+import { OptionValueError } from '../cli/option-kit.js';
+import { EXIT, EXIT_MEANINGS, PASSWORD_ENV, clientFlags, type ClientOptions, type ExitCode } from './options.js';
 
 // commander, driven by the option table in options.ts.
 
@@ -64,13 +55,7 @@ export interface CliOutput {
   writeErr(text: string): void;
 }
 
-/** The message of the last bad flag value, as options.ts worded it (commander wraps it in its own words). */
-interface BadValue {
-  message?: string;
-}
-
-function buildProgram(output: CliOutput, badValue: BadValue): Command {
-  const defaults = defaultOptions();
+function buildProgram(output: CliOutput): Command {
   const program = new Command('chat-client')
     .description('Terminal client for the chat server: chat in rooms, private messages, history.')
     .version(version(), '-V, --version', 'print the version')
@@ -79,22 +64,7 @@ function buildProgram(output: CliOutput, badValue: BadValue): Command {
     .addHelpText('after', exitHelp());
   // Errors are printed by parseArgs, in one line; commander prints only help and the version.
   program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr, outputError: () => undefined });
-  for (const spec of OPTION_TABLE) {
-    const option = new Option(spec.flag, spec.description);
-    const shown = describeDefault(spec, defaults);
-    if (shown !== undefined) option.default(defaults[spec.key], shown);
-    if (spec.kind !== 'boolean') {
-      option.argParser((text: string) => {
-        try {
-          return parseOptionValue(spec, text);
-        } catch (error) {
-          badValue.message = (error as Error).message;
-          throw new InvalidArgumentError(badValue.message);
-        }
-      });
-    }
-    program.addOption(option);
-  }
+  clientFlags.addTo(program);
   program.addOption(new Option('--color', 'colour the output even when it is not a terminal'));
   program.addOption(new Option('--no-color', 'no colours (also when NO_COLOR is set or stdout is not a terminal)'));
   return program;
@@ -106,8 +76,7 @@ const stderrOutput: CliOutput = {
 };
 
 /** One line for a commander error: without its "error: " prefix, a suggestion kept on the same line. */
-function usageReason(error: CommanderError, program: Command, badValue: BadValue): string {
-  if (error.code === 'commander.invalidArgument' && badValue.message !== undefined) return badValue.message;
+function usageReason(error: CommanderError, program: Command): string {
   if (error.code === 'commander.excessArguments') {
     return `unexpected argument '${program.args[0] ?? ''}' (every value belongs to a flag)`;
   }
@@ -123,28 +92,23 @@ function usageReason(error: CommanderError, program: Command, badValue: BadValue
  * usageLine() went to stderr.
  */
 export function parseArgs(argv: readonly string[], output: CliOutput = stderrOutput): ClientOptions | ExitCode {
-  const badValue: BadValue = {};
-  const program = buildProgram(output, badValue);
+  const program = buildProgram(output);
+  let options: ClientOptions;
   try {
     program.parse(argv as string[]);
+    options = clientFlags.read(program);
   } catch (error) {
+    // A bad value, in the words of options.ts.
+    if (error instanceof OptionValueError) {
+      output.writeErr(usageLine(error.message));
+      return EXIT.USAGE;
+    }
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.OK;
-      output.writeErr(usageLine(usageReason(error, program, badValue)));
+      output.writeErr(usageLine(usageReason(error, program)));
       return EXIT.USAGE;
     }
     throw error;
   }
-  const o = program.opts<Record<string, unknown>>();
-  return {
-    ...defaultOptions(),
-    host: o.host as string,
-    port: o.port as number,
-    name: o.name as string | undefined,
-    room: o.room as string,
-    passwordPrompt: o.passwordPrompt === true,
-    // commander names the value of --no-history `history`, true unless the flag is given.
-    skipHistory: o.history === false,
-    color: o.color as boolean | undefined,
-  };
+  return { ...options, color: program.opts<{ color?: boolean }>().color };
 }

@@ -1,7 +1,9 @@
+import { OptionValueError, flagName, optionKit, parseNonEmpty, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
 import { checkName } from '../protocol/index.js';
 
 // The client's options: one table drives the defaults, commander's flags,
-// `--help` and docs/CLIENT.md. Nothing here touches the network or the terminal.
+// `--help` and docs/CLIENT.md (through src/cli/option-kit.ts). Nothing here
+// touches the network or the terminal.
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 65432;
@@ -71,12 +73,8 @@ export function defaultOptions(): ClientOptions {
 
 type Kind = 'string' | 'port' | 'room' | 'boolean';
 
-export interface OptionSpec {
-  key: Exclude<keyof ClientOptions, 'color'>;
-  flag: string;
-  kind: Kind;
-  description: string;
-}
+/** --color/--no-color is not in the table: it has three states and is added beside it. */
+export type OptionSpec = FlagSpec<Exclude<keyof ClientOptions, 'color'>, Kind>;
 
 /** Every value flag of `chat-client`, in `--help` order (--color/--no-color are added beside them). */
 export const OPTION_TABLE: readonly OptionSpec[] = [
@@ -98,34 +96,39 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   },
 ];
 
+const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
+  string: { parse: (text, spec) => parseNonEmpty(text, spec) },
+  room: {
+    parse: (text, spec) => {
+      const check = checkName(text, 'room');
+      if (!check.ok) throw new OptionValueError(`${flagName(spec)}: ${check.reason}`);
+      return check.name;
+    },
+  },
+  // A port to connect to: 0 (any free port) makes no sense here, unlike the server's --port.
+  port: {
+    parse: (text, spec) => {
+      const name = flagName(spec);
+      if (!/^[0-9]{1,5}$/.test(text)) throw new OptionValueError(`${name} must be a whole number, got '${text}'`);
+      const n = Number(text);
+      if (n < 1 || n > 65535) throw new OptionValueError(`${name} must be between 1 and 65535, got ${text}`);
+      return n;
+    },
+  },
+  boolean: {},
+};
+
+/** The client's flags: commander's options, their values and the docs table. */
+export const clientFlags = optionKit({ table: OPTION_TABLE, kinds: KINDS, defaults: defaultOptions });
+
 /** How a default is shown in `--help` and the docs; undefined when there is none. */
 export function describeDefault(spec: OptionSpec, defaults: ClientOptions = defaultOptions()): string | undefined {
-  const value = defaults[spec.key];
-  if (value === undefined || typeof value === 'boolean') return undefined;
-  return String(value);
+  return clientFlags.describeDefault(spec, defaults);
 }
 
-/** Parses one flag's text value; throws a one-line Error on a bad value. */
+/** Parses one flag's text value; throws a one-line OptionValueError on a bad value. */
 export function parseOptionValue(spec: OptionSpec, text: string): string | number | boolean {
-  const name = spec.flag.split(' ')[0];
-  switch (spec.kind) {
-    case 'boolean':
-      return true;
-    case 'string':
-      if (text.trim() === '') throw new Error(`${name} must not be empty`);
-      return text;
-    case 'room': {
-      const check = checkName(text, 'room');
-      if (!check.ok) throw new Error(`${name}: ${check.reason}`);
-      return check.name;
-    }
-    case 'port': {
-      if (!/^[0-9]{1,5}$/.test(text)) throw new Error(`${name} must be a whole number, got '${text}'`);
-      const n = Number(text);
-      if (n < 1 || n > 65535) throw new Error(`${name} must be between 1 and 65535, got ${text}`);
-      return n;
-    }
-  }
+  return clientFlags.parse(spec, text) as string | number | boolean;
 }
 
 export interface ColorInputs {
@@ -150,18 +153,14 @@ export function chooseColorLevel(inputs: ColorInputs): 0 | 1 | 2 | 3 {
 
 /** The flag table of docs/CLIENT.md, generated from OPTION_TABLE (a unit test keeps the doc in step). */
 export function flagTableMarkdown(): string {
-  const rows = OPTION_TABLE.map((spec) => {
-    const shown = describeDefault(spec);
-    return `| \`${spec.flag}\` | ${shown === undefined ? '' : `\`${shown}\``} | ${spec.description} |`;
+  return clientFlags.markdownTable({
+    defaultCell: (shown) => (shown === undefined ? '' : `\`${shown}\``),
+    extraRows: [
+      '| `--color` / `--no-color` | from the terminal | force colours on or off (`NO_COLOR` also turns them off) |',
+      '| `-h, --help` | | show the help |',
+      '| `-V, --version` | | print the version |',
+    ],
   });
-  return [
-    '| flag | default | meaning |',
-    '| --- | --- | --- |',
-    ...rows,
-    '| `--color` / `--no-color` | from the terminal | force colours on or off (`NO_COLOR` also turns them off) |',
-    '| `-h, --help` | | show the help |',
-    '| `-V, --version` | | print the version |',
-  ].join('\n');
 }
 
 /** The exit code table of docs/CLIENT.md, generated from EXIT_MEANINGS. */

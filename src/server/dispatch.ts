@@ -1,12 +1,13 @@
-import { ChatError, encodeError, parseClientFrame, type LineEvent } from '../protocol/index.js';
+import { ChatError, encodeError, parseClientFrame } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { OPEN_HANDLERS, USER_HANDLERS, isOpenFrame } from './handlers/index.js';
 import type { OpenFrameType, OpenHandler, UserFrameType, UserHandler } from './handlers/types.js';
-import type { Session } from './session.js';
+import type { InputEvent, Session } from './session.js';
 
-// connection → session (telnet, decoder) → here → parse → handler. A session's frames run one at
-// a time and in order: while an asynchronous handler (a login, a history
-// read) runs, later events wait in the session's inbox.
+// connection → session (telnet, decoder) → here → parse → handler. A
+// session's events run one at a time and in order: while an asynchronous
+// handler (a login, a history read) runs, later frames and telnet replies
+// wait in the session's inbox.
 
 /** How long rate-limit refusals must keep coming before a client is dropped. */
 export const FLOOD_KICK_MS = 5000;
@@ -16,7 +17,7 @@ const INBOX_PAUSE = 256;
 const HTTP_REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d/i;
 const HTTP_HOST_HEADER = /^host:/i;
 
-export function handleEvent(ctx: ServerContext, session: Session, event: LineEvent): void {
+export function handleEvent(ctx: ServerContext, session: Session, event: InputEvent): void {
   if (!session.open) return;
   if (session.busy) {
     session.inbox.push(event);
@@ -26,7 +27,12 @@ export function handleEvent(ctx: ServerContext, session: Session, event: LineEve
   run(ctx, session, event);
 }
 
-function run(ctx: ServerContext, session: Session, event: LineEvent): void {
+function run(ctx: ServerContext, session: Session, event: InputEvent): void {
+  // Every frame before it is answered: the reply goes out now (it was charged, if at all, on arrival).
+  if (event.kind === 'telnet-reply') {
+    session.send(event.bytes);
+    return;
+  }
   session.lastActive = ctx.clock();
   if (!session.frameBucket.take()) {
     refuse(ctx, session, new ChatError('RATE_LIMITED', 'slow down: too many frames'));

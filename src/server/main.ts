@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { createLogger } from './log.js';
-import { OPTION_TABLE, checkRedisUrl, defaultOptions, describeDefault, parseOptionValue, type ServerOptions } from './options.js';
+import { serverFlags, type ServerOptions } from './options.js';
 import { startServer } from './server.js';
 import cluster from 'node:cluster';
 import type { Logger } from './log.js';
@@ -33,13 +33,7 @@ function buildCommand(): Command {
     .addHelpText('after', EXIT_HELP)
     // commander's own errors ("error: unknown option …") in this bin's style.
     .configureOutput({ outputError: (text) => usageError(text.replace(/^error: /, '').trim()) });
-  for (const spec of OPTION_TABLE) {
-    const shown = spec.kind === 'boolean' ? '' : ` (default: ${describeDefault(spec)})`;
-    const option = new Option(spec.flag, spec.description + shown);
-    if (spec.kind !== 'boolean') option.argParser((value: string) => parseOptionValue(spec, value));
-    command.addOption(option);
-  }
-  return command;
+  return serverFlags.addTo(command);
 }
 
 async function main(): Promise<void> {
@@ -48,27 +42,13 @@ async function main(): Promise<void> {
     // --help and --version exit 0; every usage error exits 2 after its one line.
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-  let parsed: Record<string, unknown>;
+  let options: ServerOptions;
   try {
     command.parse();
-    parsed = command.opts();
+    // Flags, then CHAT_REDIS_URL for --redis, then the defaults.
+    options = serverFlags.read(command);
   } catch (err) {
     usageError(err instanceof Error ? err.message : String(err));
-  }
-  const options: ServerOptions = { ...defaultOptions() };
-  // commander names a value after its flag (--max-message → maxMessage); map each to its option key.
-  const values = parsed as Record<string, unknown>;
-  for (const spec of OPTION_TABLE) {
-    const value = values[new Option(spec.flag).attributeName()];
-    if (value !== undefined) (options as unknown as Record<string, unknown>)[spec.key] = value;
-  }
-  const fromEnv = process.env.CHAT_REDIS_URL;
-  if (options.redisUrl === '' && fromEnv !== undefined && fromEnv !== '') {
-    try {
-      options.redisUrl = checkRedisUrl(fromEnv);
-    } catch (err) {
-      usageError(`CHAT_REDIS_URL: ${(err as Error).message}`);
-    }
   }
   if (options.workers > 1 && options.redisUrl === '') {
     usageError('--workers above 1 needs --redis: the processes share rooms through Redis');

@@ -1,5 +1,7 @@
+import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
+
 // The server's options: one table drives the defaults, commander's flags,
-// `--help` and the README's flag table.
+// `--help` and the README's flag table (through src/cli/option-kit.ts).
 
 export interface ServerOptions {
   host: string;
@@ -27,6 +29,9 @@ export interface ServerOptions {
   redisUrl: string;
   workers: number;
 }
+
+/** Where cluster mode's Redis URL may come from instead of --redis. */
+export const REDIS_URL_ENV = 'CHAT_REDIS_URL';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -80,19 +85,12 @@ export function defaultOptions(): ServerOptions {
 
 type Kind = 'int' | 'string' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url';
 
-export interface OptionSpec {
-  key: keyof ServerOptions;
-  flag: string;
-  kind: Kind;
-  /** Smallest accepted value for numeric options. */
-  min?: number;
-  description: string;
-}
+export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
 /** Every flag of `chat-server`, in `--help` order. */
 export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'string', description: 'address to listen on' },
-  { key: 'port', flag: '--port <number>', kind: 'int', min: 0, description: 'TCP port (0 picks a free one)' },
+  { key: 'port', flag: '--port <number>', kind: 'int', min: 0, max: 65535, description: 'TCP port (0 picks a free one)' },
   { key: 'dataDir', flag: '--data-dir <path>', kind: 'string', description: 'folder for the database (created on first use)' },
   { key: 'maxLineBytes', flag: '--max-line-bytes <n>', kind: 'int', min: 64, description: 'longest accepted line, in bytes (LINE_TOO_LONG)' },
   { key: 'maxMessageChars', flag: '--max-message <n>', kind: 'int', min: 1, description: 'longest message, in characters (MESSAGE_TOO_LONG)' },
@@ -116,81 +114,65 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     key: 'redisUrl',
     flag: '--redis <url>',
     kind: 'url',
-    description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://host:port[/db] (or CHAT_REDIS_URL)',
+    env: REDIS_URL_ENV,
+    description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://host:port[/db]',
   },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ];
 
-/** Checks a --redis value; throws a one-line Error when it is not a redis:// URL. */
+/** Checks a --redis value; throws a one-line OptionValueError when it is not a redis:// URL. */
 export function checkRedisUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`--redis must be a URL like redis://127.0.0.1:6379, got '${text}'`);
+    throw new OptionValueError(`--redis must be a URL like redis://127.0.0.1:6379, got '${text}'`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new Error(`--redis must start with redis:// or rediss://, got '${text}'`);
+    throw new OptionValueError(`--redis must start with redis:// or rediss://, got '${text}'`);
   }
   return text;
 }
 
-/** How a default is shown in `--help` and the README. */
-export function describeDefault(spec: OptionSpec, defaults: ServerOptions = defaultOptions()): string {
-  const value = defaults[spec.key];
-  switch (spec.kind) {
-    case 'seconds':
-      return `${(value as number) / 1000}`;
-    case 'kib':
-      return `${(value as number) / 1024}`;
-    case 'boolean':
-      return value ? 'on' : 'off';
-    case 'url':
-      return value === '' ? 'off' : String(value);
-    default:
-      return String(value);
-  }
+/** A number given in larger units (seconds, KiB) and kept in smaller ones (ms, bytes). */
+function scaled(factor: number): ValueKind<OptionSpec> {
+  return {
+    parse: (text, spec) => Math.round(parseNumber(text, spec, false) * factor),
+    show: (value) => `${(value as number) / factor}`,
+  };
 }
 
-/** Parses one flag's text value; throws a one-line Error on a bad value. */
-export function parseOptionValue(spec: OptionSpec, text: string): ServerOptions[keyof ServerOptions] {
-  const name = spec.flag.split(' ')[0];
-  switch (spec.kind) {
-    case 'string':
-      if (text.trim() === '') throw new Error(`${name} must not be empty`);
-      return text;
-    case 'level':
+const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
+  string: { parse: (text, spec) => parseNonEmpty(text, spec) },
+  int: { parse: (text, spec) => parseNumber(text, spec, true) },
+  seconds: scaled(1000),
+  kib: scaled(1024),
+  level: {
+    parse: (text, spec) => {
       if (!(LOG_LEVELS as readonly string[]).includes(text)) {
-        throw new Error(`${name} must be one of ${LOG_LEVELS.join(', ')}, got '${text}'`);
+        throw new OptionValueError(`${flagName(spec)} must be one of ${LOG_LEVELS.join(', ')}, got '${text}'`);
       }
-      return text as LogLevel;
-    case 'boolean':
-      return true;
-    case 'url':
-      return checkRedisUrl(text);
-    case 'int':
-    case 'seconds':
-    case 'kib': {
-      const integer = spec.kind === 'int';
-      const pattern = integer ? /^[0-9]+$/ : /^[0-9]+(\.[0-9]+)?$/;
-      const n = Number(text);
-      if (!pattern.test(text) || !Number.isFinite(n)) {
-        throw new Error(`${name} must be a ${integer ? 'whole ' : ''}number, got '${text}'`);
-      }
-      if (spec.min !== undefined && n < spec.min) throw new Error(`${name} must be at least ${spec.min}, got ${text}`);
-      if (spec.key === 'port' && n > 65535) throw new Error(`${name} must be at most 65535, got ${text}`);
-      if (spec.kind === 'seconds') return Math.round(n * 1000);
-      if (spec.kind === 'kib') return Math.round(n * 1024);
-      return n;
-    }
-  }
+      return text;
+    },
+  },
+  url: { parse: (text) => checkRedisUrl(text), show: (value) => (value === '' ? 'off' : String(value)) },
+  boolean: { show: (value) => (value ? 'on' : 'off') },
+};
+
+/** The server's flags: commander's options, their values and the README table. */
+export const serverFlags = optionKit({ table: OPTION_TABLE, kinds: KINDS, defaults: defaultOptions });
+
+/** How a default is shown in `--help` and the README. */
+export function describeDefault(spec: OptionSpec, defaults: ServerOptions = defaultOptions()): string {
+  return serverFlags.describeDefault(spec, defaults) ?? '';
+}
+
+/** Parses one flag's text value; throws a one-line OptionValueError on a bad value. */
+export function parseOptionValue(spec: OptionSpec, text: string): ServerOptions[keyof ServerOptions] {
+  return serverFlags.parse(spec, text) as ServerOptions[keyof ServerOptions];
 }
 
 /** The README's flag table, generated here so the two cannot drift apart. */
 export function flagTableMarkdown(): string {
-  const rows = OPTION_TABLE.map((spec) => {
-    const cell = (text: string): string => text.replaceAll('|', '\\|');
-    return `| \`${spec.flag}\` | ${cell(describeDefault(spec))} | ${cell(spec.description)} |`;
-  });
-  return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  return serverFlags.markdownTable();
 }

@@ -1,9 +1,9 @@
-import { encodeError, encodeSystem, type LineEvent } from '../protocol/index.js';
+import { encodeError, encodeSystem } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { handleEvent } from './dispatch.js';
 import { leaveRoom } from './membership.js';
 import type { Room } from './presence.js';
-import { Session, type CloseReason, type SessionState } from './session.js';
+import { Session, type CloseReason, type InputEvent, type SessionState } from './session.js';
 import type { TimerHandle } from './timers.js';
 import type { Connection } from './transports/connection.js';
 
@@ -30,7 +30,7 @@ export class SessionLifecycle {
   private nextId = 1;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly stallCheck: NodeJS.Timeout;
-  private readonly dispatch = (session: Session, event: LineEvent): void => handleEvent(this.ctx, session, event);
+  private readonly dispatch = (session: Session, event: InputEvent): void => handleEvent(this.ctx, session, event);
 
   constructor(private readonly ctx: ServerContext) {
     this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, ctx.options.writeTimeoutMs)).unref();

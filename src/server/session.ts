@@ -50,16 +50,15 @@ export const FRAME_RATE_FACTOR = 20;
 /** One turn's output may reach this many times the output cap before the session is dropped. */
 export const TURN_OUTPUT_FACTOR = 16;
 
-/** Past this many events held behind a telnet reply the connection stops being read (as dispatch's inbox does). */
-const HELD_PAUSE = 256;
 /** The answer to telnet's IAC AYT. */
-const STILL_HERE = encodeSystem('yes, still here');
+const STILL_HERE = Buffer.from(encodeSystem('yes, still here'));
 
-/** A telnet reply waiting for the frames received before it to be answered. */
-interface HeldReply {
-  kind: 'telnet-reply';
-  bytes: Buffer;
-}
+/**
+ * What a connection's input becomes: decoded lines (and line errors), and
+ * telnet replies, which go out in order with the answers to the frames
+ * received before them (RFC 860), so they queue like frames.
+ */
+export type InputEvent = LineEvent | { readonly kind: 'telnet-reply'; readonly bytes: Buffer };
 
 export interface SessionLimits {
   maxLineBytes: number;
@@ -74,13 +73,13 @@ export interface SessionDeps {
   readonly turn: TurnQueue;
   readonly clock: Clock;
   readonly timers: Timers;
-  /** Where decoder events go (dispatch). */
-  readonly dispatch: (session: Session, event: LineEvent) => void;
+  /** Where input events go (dispatch). */
+  readonly dispatch: (session: Session, event: InputEvent) => void;
   /** Told of every state change (the session lifecycle). */
   readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void;
 }
 
-/** One connection: its state and identity, limits, input in order, and output queue. */
+/** One connection: its state and identity, limits, input, and output queue. */
 export class Session {
   readonly decoder: LineDecoder;
   readonly outbox: Outbox;
@@ -95,8 +94,8 @@ export class Session {
   linesSeen = 0;
   closeReason: CloseReason | undefined;
 
-  /** Decoder events waiting while an asynchronous handler of this session runs. */
-  readonly inbox: LineEvent[] = [];
+  /** Input events waiting while an asynchronous handler of this session runs. */
+  readonly inbox: InputEvent[] = [];
   /** The peer closed its side while a handler was running: end once the inbox is done. */
   endWhenIdle = false;
 
@@ -104,18 +103,12 @@ export class Session {
   /** Start and latest refusal of the current run of rate-limit refusals. */
   private floodStart = 0;
   private floodLast = -Infinity;
-  private handlerRunning = false;
+  /** An asynchronous handler of this session is running (dispatch sets it). */
+  busy = false;
   /** Created at the first 0xFF byte: clients that never speak telnet pay nothing. */
   private telnet: { filter: TelnetFilter; sink: TelnetSink } | undefined;
   /** Until then: whether the bytes so far end a line, where the filter starts. */
   private atLineStart = true;
-  /**
-   * A telnet reply that arrived while a handler ran, and every event after
-   * it: the reply goes out once the frames before it are answered (RFC 860),
-   * and the later frames wait so their answers come after it.
-   */
-  private held: Array<LineEvent | HeldReply> = [];
-
   constructor(
     readonly id: number,
     readonly connection: Connection,
@@ -182,17 +175,6 @@ export class Session {
     return now - this.floodStart >= kickAfterMs;
   }
 
-  /** An asynchronous handler of this session is running (dispatch sets it). */
-  get busy(): boolean {
-    return this.handlerRunning;
-  }
-
-  set busy(value: boolean) {
-    this.handlerRunning = value;
-    // A handler is done: what waits behind a telnet reply may go, before dispatch drains its inbox.
-    if (!value && this.held.length > 0) this.releaseHeld();
-  }
-
   /**
    * Bytes from the connection: telnet commands are answered and removed,
    * the data goes to the decoder and on to dispatch; legacy framing's quiet
@@ -220,47 +202,17 @@ export class Session {
     else this.end('peer-closed');
   }
 
-  private readonly deliver = (event: LineEvent): void => {
-    if (this.held.length === 0) {
-      this.deps.dispatch(this, event);
-      return;
-    }
-    this.held.push(event);
-    if (this.held.length >= HELD_PAUSE) this.connection.pause();
-  };
+  private readonly deliver = (event: InputEvent): void => this.deps.dispatch(this, event);
 
   private telnetSink(): TelnetSink {
     return {
       data: (bytes) => this.decoder.push(bytes, this.deliver),
-      reply: (bytes) => this.replyInOrder(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)),
+      reply: (bytes) => this.deliver({ kind: 'telnet-reply', bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) }),
       // Answered like a frame, so a flood of them costs what a flood of PINGs does.
       areYouThere: () => {
-        if (this.frameBucket.take()) this.replyInOrder(Buffer.from(STILL_HERE));
+        if (this.frameBucket.take()) this.deliver({ kind: 'telnet-reply', bytes: STILL_HERE });
       },
     };
-  }
-
-  /** Sends a telnet reply after the answers to every frame received before it. */
-  private replyInOrder(bytes: Buffer): void {
-    // Not busy: every earlier frame is answered (dispatch's inbox is empty).
-    if (this.held.length === 0 && !this.handlerRunning) {
-      this.send(bytes);
-      return;
-    }
-    this.held.push({ kind: 'telnet-reply', bytes });
-    if (this.held.length >= HELD_PAUSE) this.connection.pause();
-  }
-
-  /** Runs held events and sends held replies, in order, until a handler goes asynchronous again. */
-  private releaseHeld(): void {
-    // Events dispatch still queues arrived before the first held reply.
-    if (this.inbox.length > 0) this.held.unshift(...this.inbox.splice(0));
-    while (this.held.length > 0 && !this.handlerRunning && this.open) {
-      const item = this.held.shift()!;
-      if (item.kind === 'telnet-reply') this.send(item.bytes);
-      else this.deps.dispatch(this, item);
-    }
-    if (!this.open) this.held = [];
   }
 
   /** Queues a line for this turn's output. The same Buffer may be handed to many sessions. */

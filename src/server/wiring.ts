@@ -106,6 +106,7 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
           connections.subscriber,
           { nodeId, presence, figures: () => ({ connections: sessions.size, users: presence.userCount, messages: stats.messagesRelayed }) },
           log,
+          timers,
         );
   const loginGuard = new LoginGuard(options.loginFailures, clock);
   const ctx: ServerContext = {

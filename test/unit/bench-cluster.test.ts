@@ -14,7 +14,7 @@ describe('cluster plan', () => {
     expect(receivers.map((c) => c.port)).toEqual([7001, 7002, 7001, 7002]);
     expect(receivers.filter((c) => c.tracked)).toHaveLength(2);
     expect(senders.map((c) => c.port)).toEqual([undefined, undefined]);
-    expect(senders.map((c) => c.sendPrefix)).toEqual(['TEXT|', 'TEXT|']);
+    expect(senders.map((c) => c.sends)).toEqual([{ type: 'TEXT' }, { type: 'TEXT' }]);
     expect(new Set(plan.conns.map((c) => c.room))).toEqual(new Set(['troom']));
     expect(new Set(plan.conns.map((c) => c.name)).size).toBe(6);
   });

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Presence, Room } from '../presence.js';
 import type { RedisClient } from '../redis-connections.js';
 import type { Session, User } from '../session.js';
+import { realTimers, type TimerHandle, type Timers } from '../timers.js';
 import { sortNames, sortRooms, type RoomCount } from '../sorting.js';
 import type { Directory, LostUser, UserLocation } from './directory.js';
 
@@ -81,7 +82,8 @@ export interface NodeView {
 }
 
 export class RedisDirectory implements Directory {
-  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeat: TimerHandle | undefined;
+  private stopped = false;
   private wasReady = true;
   /**
    * No reaping before this time: after an outage every node needs a
@@ -95,6 +97,7 @@ export class RedisDirectory implements Directory {
     private readonly subscriber: RedisClient,
     private readonly node: NodeView,
     private readonly log: Logger,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   get available(): boolean {
@@ -105,8 +108,7 @@ export class RedisDirectory implements Directory {
   async start(): Promise<void> {
     await this.beat();
     await this.reapDeadNodes();
-    this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.scheduleBeat();
   }
 
   async claim(session: Session, key: string, name: string): Promise<boolean> {
@@ -219,7 +221,8 @@ export class RedisDirectory implements Directory {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.heartbeat);
+    this.stopped = true;
+    this.timers.clearTimeout(this.heartbeat);
     if (!this.client.isReady) return;
     // A clean stop removes the node at once rather than waiting for its heartbeat to lapse.
     try {
@@ -228,6 +231,12 @@ export class RedisDirectory implements Directory {
     } catch (err) {
       this.warn('close', err);
     }
+  }
+
+  /** The next heartbeat, a beat after this one is done (a slow Redis never stacks them). */
+  private scheduleBeat(): void {
+    if (this.stopped) return;
+    this.heartbeat = this.timers.setTimeout(() => void this.tick().finally(() => this.scheduleBeat()), HEARTBEAT_MS);
   }
 
   private async tick(): Promise<void> {
@@ -241,14 +250,14 @@ export class RedisDirectory implements Directory {
       await this.beat();
       if (!this.wasReady) {
         this.wasReady = true;
-        this.reapAfter = Date.now() + NODE_TTL_MS + HEARTBEAT_MS;
+        this.reapAfter = this.timers.now() + NODE_TTL_MS + HEARTBEAT_MS;
         await this.reregister();
         this.log.info('redis-available', { node: this.node.nodeId });
       } else if ((await this.client.sCard(nodeUsersKey(this.node.nodeId))) !== this.node.presence.userCount) {
         // Out of step (a race with a reaper, or Redis lost data): put this node's users back.
         await this.reregister();
       }
-      if (Date.now() >= this.reapAfter) await this.reapDeadNodes();
+      if (this.timers.now() >= this.reapAfter) await this.reapDeadNodes();
     } catch (err) {
       this.warn('heartbeat', err);
     }
