@@ -1,9 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../../src/client/backoff.js';
-import { Connection, ConnectError, type ConnectionStatus, type SocketLike } from '../../src/client/connection.js';
-import { FakeTimers } from '../../src/client/timers.js';
+import { Connection, ConnectError, type ConnectionStatus } from '../../src/client/connection.js';
 import type { ServerFrame } from '../../src/protocol/frames.js';
+import { FakeClientSocket } from '../helpers/fake-socket.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 const POLICY: BackoffPolicy = { initialMs: 500, maxMs: 8000, factor: 2, jitter: 0.5 };
 
@@ -36,36 +36,9 @@ describe('backoffDelay', () => {
   });
 });
 
-class FakeSocket extends EventEmitter implements SocketLike {
-  written: string[] = [];
-  destroyed = false;
-  write(data: string): boolean {
-    this.written.push(data);
-    return true;
-  }
-  end(): void {
-    this.destroy();
-  }
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.emit('close');
-  }
-  connect(): void {
-    this.emit('connect');
-  }
-  serverSays(...lines: string[]): void {
-    this.emit('data', Buffer.from(lines.map((l) => `${l}\n`).join('')));
-  }
-  refuse(): void {
-    this.emit('error', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    this.destroy();
-  }
-}
-
 function setup(extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}) {
   const timers = new FakeTimers(1_000_000);
-  const sockets: FakeSocket[] = [];
+  const sockets: FakeClientSocket[] = [];
   const statuses: ConnectionStatus[] = [];
   const frames: ServerFrame[] = [];
   const connection = new Connection({
@@ -79,7 +52,7 @@ function setup(extra: Partial<ConstructorParameters<typeof Connection>[0]> = {})
     heartbeatMs: 0,
     createSocket: (host, port) => {
       expect([host, port]).toEqual(['chat.example', 4000]);
-      const s = new FakeSocket();
+      const s = new FakeClientSocket();
       sockets.push(s);
       return s;
     },

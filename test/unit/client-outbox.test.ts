@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Outbox, type OutboxItem } from '../../src/client/outbox.js';
-import { FakeTimers } from '../../src/client/timers.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 import type { ServerFrame } from '../../src/protocol/frames.js';
 
 const say = (text: string, done?: OutboxItem['done']): OutboxItem => ({

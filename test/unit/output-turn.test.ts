@@ -1,0 +1,412 @@
+// The output turn without sockets: outboxes on FakeConnections, the turn's
+// commit and publish as test doubles. What a peer got is read from
+// FakeConnection.writes (one entry per write(), with the very Buffers given).
+
+import { setImmediate as nextImmediate } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox, OutputTurn, type OutboxLimits, type Pledged, type RoomAudience, type TurnDeps, type TurnQueue } from '../../src/server/output-turn.js';
+import { FakeConnection } from '../helpers/fake-socket.js';
+
+const LIMITS: OutboxLimits = { outputCapBytes: 1000, turnOutputFactor: 4 };
+
+const line = (text: string): Buffer => Buffer.from(`${text}\n`);
+
+/** What one write() carried, as text, Buffer by Buffer. */
+const texts = (write: readonly Buffer[] | undefined): string[] => (write ?? []).map((b) => b.toString());
+
+/** Lets the turn's setImmediate run, and the promise callbacks after it. */
+async function turnEnds(): Promise<void> {
+  await nextImmediate();
+  await nextImmediate();
+}
+
+interface Peer {
+  readonly connection: FakeConnection;
+  readonly outbox: Outbox;
+  overflows: number;
+}
+
+interface Harness {
+  readonly turn: OutputTurn<Pledged>;
+  /** Pledges the next flush takes. */
+  readonly pledges: Pledged[];
+  readonly refused: Array<{ pledges: readonly Pledged[]; err: unknown }>;
+  /** What happened, in order: commit, publish. */
+  readonly calls: string[];
+  now: number;
+  peer(): Peer;
+  room(...members: Peer[]): RoomAudience & { epoch: number; members: Peer[] };
+}
+
+function harness(commit: TurnDeps<Pledged>['commit'] = () => undefined): Harness {
+  const pledges: Pledged[] = [];
+  const refused: Harness['refused'] = [];
+  const calls: string[] = [];
+  const turn = new OutputTurn<Pledged>({
+    commit: () => {
+      calls.push('commit');
+      return commit();
+    },
+    publish: () => calls.push('publish'),
+    takePledges: () => pledges.splice(0),
+    notStored: (p, err) => refused.push({ pledges: p, err }),
+  });
+  const h: Harness = {
+    turn,
+    pledges,
+    refused,
+    calls,
+    now: 0,
+    peer() {
+      const connection = new FakeConnection();
+      const peer: Peer = {
+        connection,
+        overflows: 0,
+        outbox: new Outbox(turn, connection, LIMITS, () => h.now, () => peer.overflows++),
+      };
+      return peer;
+    },
+    room: (...members) => ({ epoch: 0, members }),
+  };
+  return h;
+}
+
+/** A promise the test settles by hand. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('OutputTurn: one write per connection per turn', () => {
+  it("a turn's lines reach the peer as one write, in order, at the end of the turn", async () => {
+    const h = harness();
+    const alice = h.peer();
+    const [a, b, c] = [line('one'), line('two'), line('three')];
+    alice.outbox.line(a);
+    alice.outbox.line(b);
+    alice.outbox.line(c);
+    expect(alice.connection.writes).toEqual([]); // not before the turn ends
+    await turnEnds();
+    expect(alice.connection.writes).toHaveLength(1);
+    expect(alice.connection.writes[0]).toEqual([a, b, c]);
+    expect(alice.connection.writes[0]![0]).toBe(a);
+    expect(h.calls).toEqual(['commit', 'publish']);
+    // The next turn is a write of its own.
+    alice.outbox.line(line('four'));
+    await turnEnds();
+    expect(alice.connection.writes.map(texts)).toEqual([['one\n', 'two\n', 'three\n'], ['four\n']]);
+  });
+
+  it("a room's broadcast lines are joined once, and that one Buffer goes to every member", async () => {
+    const h = harness();
+    const [alice, bob, carol] = [h.peer(), h.peer(), h.peer()];
+    const room = h.room(alice, bob, carol);
+    h.turn.broadcast(room, line('TEXT|alice|hi'));
+    h.turn.broadcast(room, line('TEXT|bob|hello'));
+    await turnEnds();
+    for (const peer of [alice, bob, carol]) {
+      expect(peer.connection.writes).toHaveLength(1);
+      expect(texts(peer.connection.writes[0])).toEqual(['TEXT|alice|hi\nTEXT|bob|hello\n']);
+    }
+    const shared = alice.connection.writes[0]![0];
+    expect(bob.connection.writes[0]![0]).toBe(shared);
+    expect(carol.connection.writes[0]![0]).toBe(shared);
+  });
+
+  it("a member's own line after a room batch closes the batch: everyone's lines keep their order", async () => {
+    const h = harness();
+    const [alice, bob] = [h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    h.turn.broadcast(room, line('SYSTEM|bob joined dev'));
+    alice.outbox.line(line('PONG|1'));
+    h.turn.broadcast(room, line('TEXT|bob|hi'));
+    await turnEnds();
+    expect(texts(alice.connection.writes[0])).toEqual(['SYSTEM|bob joined dev\n', 'PONG|1\n', 'TEXT|bob|hi\n']);
+    expect(texts(bob.connection.writes[0])).toEqual(['SYSTEM|bob joined dev\n', 'TEXT|bob|hi\n']);
+    // Both batches are still shared.
+    expect(bob.connection.writes[0]![0]).toBe(alice.connection.writes[0]![0]);
+    expect(bob.connection.writes[0]![1]).toBe(alice.connection.writes[0]![2]);
+  });
+
+  it('a membership change (the epoch moves on) opens a new batch: a newcomer gets only later lines, a leaver none', async () => {
+    const h = harness();
+    const [alice, bob, carol] = [h.peer(), h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    h.turn.broadcast(room, line('before'));
+    // carol comes in, bob goes.
+    room.members.splice(room.members.indexOf(bob), 1, carol);
+    room.epoch++;
+    h.turn.broadcast(room, line('after'));
+    await turnEnds();
+    expect(texts(alice.connection.writes[0])).toEqual(['before\n', 'after\n']);
+    expect(texts(bob.connection.writes[0])).toEqual(['before\n']);
+    expect(texts(carol.connection.writes[0])).toEqual(['after\n']);
+    expect(carol.connection.writes[0]![0]).toBe(alice.connection.writes[0]![1]);
+  });
+
+  it('the next turn opens a new batch for the same room', async () => {
+    const h = harness();
+    const [alice, bob] = [h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    h.turn.broadcast(room, line('first turn'));
+    await turnEnds();
+    h.turn.broadcast(room, line('second turn'));
+    await turnEnds();
+    expect(alice.connection.writes.map(texts)).toEqual([['first turn\n'], ['second turn\n']]);
+    expect(bob.connection.writes.map(texts)).toEqual([['first turn\n'], ['second turn\n']]);
+  });
+});
+
+describe('OutputTurn: nothing reaches anyone before it is stored', () => {
+  it('a synchronous commit that throws takes the pledged lines out of every outbox and calls notStored', async () => {
+    const failure = new Error('disk full');
+    const h = harness(() => {
+      throw failure;
+    });
+    const [alice, bob, carol] = [h.peer(), h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    const said = line('TEXT|alice|lost');
+    const privately = line('PRIVATE|alice|lost too');
+    const sent = line('SENT|carol|lost too');
+    h.turn.broadcast(room, line('SYSTEM|bob joined lobby'));
+    h.turn.broadcast(room, said);
+    carol.outbox.line(privately);
+    alice.outbox.line(sent);
+    alice.outbox.line(line('PONG|kept'));
+    const pledges: Pledged[] = [{ lines: [said] }, { lines: [privately, sent] }];
+    h.pledges.push(...pledges);
+    await turnEnds();
+
+    expect(h.refused).toEqual([{ pledges, err: failure }]);
+    expect(alice.connection.text()).toBe('SYSTEM|bob joined lobby\nPONG|kept\n');
+    expect(bob.connection.text()).toBe('SYSTEM|bob joined lobby\n');
+    // Nothing was left for carol: no write at all.
+    expect(carol.connection.writes).toEqual([]);
+    // The other nodes still get the turn's publish (PROTOCOL.md: published lines cannot be taken back).
+    expect(h.calls).toEqual(['commit', 'publish']);
+  });
+
+  it('a failed commit with no pledges still tells notStored, and writes the turn', async () => {
+    const h = harness(() => {
+      throw new Error('io');
+    });
+    const alice = h.peer();
+    alice.outbox.line(line('PONG|1'));
+    await turnEnds();
+    expect(h.refused).toHaveLength(1);
+    expect(h.refused[0]!.pledges).toEqual([]);
+    expect(alice.connection.text()).toBe('PONG|1\n');
+  });
+
+  it('an asynchronous commit: output is written once it resolves, and a later turn waits for the earlier one', async () => {
+    const commits = [deferred(), deferred()];
+    let n = 0;
+    const h = harness(() => commits[n++]!.promise);
+    const [alice, bob] = [h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    h.turn.broadcast(room, line('turn 1'));
+    await turnEnds();
+    alice.outbox.line(line('turn 2'));
+    await turnEnds();
+    expect(n).toBe(2);
+    expect(alice.connection.writes).toEqual([]);
+    // The second turn's commit is done first: its output still waits for the first turn's.
+    commits[1]!.resolve();
+    await turnEnds();
+    expect(alice.connection.writes).toEqual([]);
+    expect(bob.connection.writes).toEqual([]);
+    commits[0]!.resolve();
+    await h.turn.settled();
+    expect(alice.connection.writes.map(texts)).toEqual([['turn 1\n'], ['turn 2\n']]);
+    expect(bob.connection.writes.map(texts)).toEqual([['turn 1\n']]);
+  });
+
+  it('a synchronous commit after a pending asynchronous one still writes in turn order', async () => {
+    const first = deferred();
+    const results: Array<Promise<void> | undefined> = [first.promise, undefined];
+    let n = 0;
+    const h = harness(() => results[n++]);
+    const alice = h.peer();
+    alice.outbox.line(line('one'));
+    await turnEnds();
+    alice.outbox.line(line('two'));
+    await turnEnds();
+    expect(alice.connection.writes).toEqual([]);
+    first.resolve();
+    await h.turn.settled();
+    expect(alice.connection.writes.map(texts)).toEqual([['one\n'], ['two\n']]);
+  });
+
+  it('a rejected asynchronous commit takes the pledged lines out and calls notStored; the rest is written', async () => {
+    const commit = deferred();
+    const h = harness(() => commit.promise);
+    const [alice, bob] = [h.peer(), h.peer()];
+    const room = h.room(alice, bob);
+    const said = line('TEXT|bob|not stored');
+    h.turn.broadcast(room, line('SYSTEM|carol joined lobby'));
+    h.turn.broadcast(room, said);
+    bob.outbox.line(line('PONG|x'));
+    h.pledges.push({ lines: [said] });
+    await turnEnds();
+    expect(h.refused).toEqual([]);
+    const failure = new Error('redis said no');
+    commit.reject(failure);
+    await h.turn.settled();
+    expect(h.refused).toEqual([{ pledges: [{ lines: [said] }], err: failure }]);
+    expect(alice.connection.text()).toBe('SYSTEM|carol joined lobby\n');
+    expect(bob.connection.text()).toBe('SYSTEM|carol joined lobby\nPONG|x\n');
+  });
+});
+
+describe('Outbox', () => {
+  /** An outbox whose turn is flushed by hand. */
+  function alone(): { peer: Peer; dirty: Outbox[]; flush(): void; clock: { now: number } } {
+    const dirty: Outbox[] = [];
+    const turn: TurnQueue = { markDirty: (o) => dirty.push(o) };
+    const connection = new FakeConnection();
+    const clock = { now: 0 };
+    const peer: Peer = { connection, overflows: 0, outbox: new Outbox(turn, connection, LIMITS, () => clock.now, () => peer.overflows++) };
+    return {
+      peer,
+      dirty,
+      clock,
+      flush: () => {
+        for (const o of dirty.splice(0)) {
+          const output = o.seal();
+          if (output !== undefined) o.write(output);
+        }
+      },
+    };
+  }
+
+  afterEach(async () => {
+    // FakeConnection emits 'close' and calls onWritten on a later tick.
+    await nextImmediate();
+  });
+
+  it('marks itself dirty once per turn', () => {
+    const { peer, dirty, flush } = alone();
+    peer.outbox.line(line('a'));
+    peer.outbox.line(line('b'));
+    peer.outbox.end();
+    expect(dirty).toEqual([peer.outbox]);
+    flush();
+    peer.outbox.line(line('c'));
+    expect(dirty).toEqual([peer.outbox]);
+  });
+
+  it('end() ends the connection after the turn\u2019s output, not before', () => {
+    const { peer, flush } = alone();
+    peer.outbox.line(line('SYSTEM|goodbye'));
+    peer.outbox.end();
+    expect(peer.connection.ended).toBe(false);
+    flush();
+    expect(peer.connection.text()).toBe('SYSTEM|goodbye\n');
+    expect(peer.connection.ended).toBe(true);
+    expect(peer.connection.writesAfterClose).toBe(0);
+  });
+
+  it('end() alone ends the connection at the turn', () => {
+    const { peer, flush, dirty } = alone();
+    peer.outbox.end();
+    expect(dirty).toHaveLength(1);
+    flush();
+    expect(peer.connection.writes).toEqual([]);
+    expect(peer.connection.ended).toBe(true);
+  });
+
+  it('discard() drops what is queued and everything after', () => {
+    const { peer, flush } = alone();
+    peer.outbox.line(line('queued'));
+    peer.outbox.end();
+    peer.outbox.discard();
+    peer.outbox.line(line('later'));
+    peer.outbox.end();
+    flush();
+    expect(peer.connection.writes).toEqual([]);
+    expect(peer.connection.ended).toBe(false);
+  });
+
+  it('flushNow() writes at once, ahead of the turn', () => {
+    const { peer, flush } = alone();
+    peer.outbox.line(line('SUCCESS|Welcome'));
+    peer.outbox.flushNow();
+    expect(peer.connection.writes.map(texts)).toEqual([['SUCCESS|Welcome\n']]);
+    peer.outbox.line(line('SYSTEM|alice joined lobby'));
+    flush();
+    expect(peer.connection.writes.map(texts)).toEqual([['SUCCESS|Welcome\n'], ['SYSTEM|alice joined lobby\n']]);
+  });
+
+  it('drained() resolves once what is queued is written and the peer took it', async () => {
+    const { peer, flush } = alone();
+    peer.outbox.line(line('HISTORY|step 1'));
+    let done = false;
+    const drained = peer.outbox.drained().then(() => (done = true));
+    await nextImmediate();
+    expect(done).toBe(false); // not written yet
+    peer.connection.backlog = 500; // the peer has not read it
+    flush();
+    await nextImmediate();
+    expect(done).toBe(false);
+    peer.connection.drainBacklog();
+    await drained;
+    expect(done).toBe(true);
+  });
+
+  it('drained() resolves right after the write when the peer keeps up, and at once when nothing is queued', async () => {
+    const { peer, flush } = alone();
+    await peer.outbox.drained();
+    peer.outbox.line(line('x'));
+    const drained = peer.outbox.drained();
+    flush();
+    await drained;
+    expect(peer.connection.text()).toBe('x\n');
+  });
+
+  it('drained() resolves when the connection closes instead', async () => {
+    const { peer } = alone();
+    peer.outbox.line(line('never written'));
+    const drained = peer.outbox.drained();
+    peer.outbox.closed();
+    await drained;
+    expect(peer.connection.writes).toEqual([]);
+  });
+
+  it('stalled(): output waiting longer than the deadline with none of it taken', async () => {
+    const { peer, flush, clock } = alone();
+    expect(peer.outbox.stalled(100)).toBe(false);
+    clock.now = 1_000;
+    expect(peer.outbox.stalled(100)).toBe(false); // nothing pending: idle is not stalled
+    peer.connection.backlog = 10;
+    expect(peer.outbox.stalled(100)).toBe(true);
+    // A write reaching the kernel is progress: the deadline counts from there.
+    peer.outbox.line(line('x'));
+    flush();
+    await nextImmediate(); // FakeConnection's onWritten
+    expect(peer.outbox.stalled(100)).toBe(false);
+    clock.now = 1_100;
+    expect(peer.outbox.stalled(100)).toBe(false);
+    clock.now = 1_101;
+    expect(peer.outbox.stalled(100)).toBe(true);
+    peer.connection.drainBacklog();
+    expect(peer.outbox.stalled(100)).toBe(false);
+  });
+
+  it('overflows when earlier output is left unread past the cap, or one turn queues too much', () => {
+    const { peer } = alone();
+    peer.outbox.line(Buffer.alloc(LIMITS.outputCapBytes * LIMITS.turnOutputFactor));
+    expect(peer.overflows).toBe(0);
+    peer.outbox.line(line('one more'));
+    expect(peer.overflows).toBe(1);
+
+    const other = alone();
+    other.peer.connection.backlog = LIMITS.outputCapBytes + 1;
+    other.peer.outbox.line(line('x'));
+    expect(other.peer.overflows).toBe(1);
+  });
+});
