@@ -14,8 +14,6 @@ export interface AdmissionLimits {
   limitLoopback: boolean;
 }
 
-export type Admitted = { ok: true; release(): void } | { ok: false; reason: string };
-
 export class Admission {
   private total = 0;
   private readonly perAddress = new Map<string, number>();
@@ -26,26 +24,24 @@ export class Admission {
     return this.total;
   }
 
-  /** Admits a connection from `address`, or says why not; release() once it closes. */
-  admit(address: string): Admitted {
-    if (this.total >= this.limits.cap) return { ok: false, reason: 'the server is full; try again later' };
+  /** Admits a connection from `address` (undefined), or says why not; release(address) once it closes. */
+  admit(address: string): string | undefined {
+    if (this.total >= this.limits.cap) return 'the server is full; try again later';
     const count = this.perAddress.get(address) ?? 0;
     if ((this.limits.limitLoopback || !isLoopback(address)) && count >= this.limits.maxPerIp) {
-      return { ok: false, reason: `too many connections from ${address}` };
+      return `too many connections from ${address}`;
     }
     this.total++;
     this.perAddress.set(address, count + 1);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.total--;
-        const left = (this.perAddress.get(address) ?? 1) - 1;
-        if (left <= 0) this.perAddress.delete(address);
-        else this.perAddress.set(address, left);
-      },
-    };
+    return undefined;
+  }
+
+  /** An admitted connection from `address` closed; nothing when none is held. */
+  release(address: string): void {
+    const count = this.perAddress.get(address);
+    if (count === undefined) return;
+    this.total--;
+    if (count <= 1) this.perAddress.delete(address);
+    else this.perAddress.set(address, count - 1);
   }
 }

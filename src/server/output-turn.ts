@@ -114,10 +114,14 @@ export interface OutboxLimits {
   turnOutputFactor: number;
 }
 
+/** Told when its peer reads too slowly to keep within the limits (the session drops it). */
+export interface OutboxOwner {
+  outputOverflowed(): void;
+}
+
 /**
  * A connection's output of the current turn: its own lines and shared
- * room batches, in order. `onOverflow` runs when the peer reads too slowly
- * to keep within the limits; the owner drops it.
+ * room batches, in order.
  */
 export class Outbox {
   private pending: Item[] = [];
@@ -142,7 +146,7 @@ export class Outbox {
     readonly connection: Connection,
     private readonly limits: OutboxLimits,
     private readonly clock: () => number,
-    private readonly onOverflow: () => void,
+    private readonly owner: OutboxOwner,
   ) {
     this.lastWriteProgress = clock();
   }
@@ -160,7 +164,7 @@ export class Outbox {
     this.itemsQueued++;
     this.pendingBytes += buffer.length;
     if (this.connection.pendingBytes > this.limits.outputCapBytes || this.pendingBytes > this.limits.turnOutputFactor * this.limits.outputCapBytes) {
-      this.onOverflow();
+      this.owner.outputOverflowed();
     }
   }
 
@@ -171,7 +175,7 @@ export class Outbox {
     this.pending.push(batch);
     this.itemsQueued++;
     this.openBatch = batch;
-    if (this.connection.pendingBytes > this.limits.outputCapBytes) this.onOverflow();
+    if (this.connection.pendingBytes > this.limits.outputCapBytes) this.owner.outputOverflowed();
   }
 
   /** Ends the connection after this turn's output. */

@@ -3,7 +3,7 @@ import type { ServerContext } from './context.js';
 import { handleEvent } from './dispatch.js';
 import { leaveRoom } from './membership.js';
 import type { Room } from './presence.js';
-import { Session, type CloseReason, type InputEvent, type SessionState } from './session.js';
+import { Session, TURN_OUTPUT_FACTOR, type CloseReason, type InputEvent, type SessionDeps, type SessionState } from './session.js';
 import type { TimerHandle } from './timers.js';
 import type { Connection } from './transports/connection.js';
 
@@ -30,9 +30,18 @@ export class SessionLifecycle {
   private nextId = 1;
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly stallCheck: NodeJS.Timeout;
-  private readonly dispatch = (session: Session, event: InputEvent): void => handleEvent(this.ctx, session, event);
+  private readonly deps: SessionDeps;
 
   constructor(private readonly ctx: ServerContext) {
+    this.deps = {
+      limits: ctx.options,
+      outboxLimits: { outputCapBytes: ctx.options.outputCapBytes, turnOutputFactor: TURN_OUTPUT_FACTOR },
+      turn: ctx.turn,
+      clock: ctx.clock,
+      timers: ctx.timers,
+      dispatch: (session: Session, event: InputEvent): void => handleEvent(ctx, session, event),
+      onStateChange: (session, from, to) => this.onStateChange(session, from, to),
+    };
     this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, ctx.options.writeTimeoutMs)).unref();
   }
 
@@ -40,14 +49,7 @@ export class SessionLifecycle {
   readonly open = (connection: Connection): Session => {
     const { ctx } = this;
     ctx.turn.noteArrival();
-    const session = new Session(this.nextId++, connection, ctx.clock(), {
-      limits: ctx.options,
-      turn: ctx.turn,
-      clock: ctx.clock,
-      timers: ctx.timers,
-      dispatch: this.dispatch,
-      onStateChange: this.onStateChange,
-    });
+    const session = new Session(this.nextId++, connection, ctx.clock(), this.deps);
     ctx.sessions.add(session);
     ctx.stats.peakConnections = Math.max(ctx.stats.peakConnections, ctx.sessions.size);
     ctx.log.info('connect', { session: session.id, address: session.address, connections: ctx.sessions.size });
@@ -90,7 +92,9 @@ export class SessionLifecycle {
     return lost;
   }
 
-  private readonly onStateChange = (session: Session, from: SessionState, to: SessionState): void => {
+  private onStateChange(session: Session, from: SessionState, to: SessionState): void {
+    // Logged in: the login deadline is over (and its timer need not be kept).
+    if (to.kind === 'joining') this.clearLoginTimer(session);
     if (to.kind === 'closing' || (to.kind === 'closed' && from.kind !== 'closing')) this.retire(session, to.room);
     if (to.kind !== 'closed') return;
     const { ctx } = this;
@@ -102,13 +106,19 @@ export class SessionLifecycle {
       reason: session.closeReason ?? 'peer-closed',
       seconds: Math.round((ctx.clock() - session.connectedAt) / 1000),
     });
-  };
+  }
+
+  private clearLoginTimer(session: Session): void {
+    const timer = this.loginTimers.get(session);
+    if (timer === undefined) return;
+    this.ctx.timers.clearTimeout(timer);
+    this.loginTimers.delete(session);
+  }
 
   /** Takes a leaving session out of the directory and tells its room, once. */
   private retire(session: Session, room: Room<Session> | undefined): void {
     const { ctx } = this;
-    ctx.timers.clearTimeout(this.loginTimers.get(session));
-    this.loginTimers.delete(session);
+    this.clearLoginTimer(session);
     const user = session.user;
     if (user === undefined || ctx.presence.user(user.key) !== session) return;
     const reason = session.closeReason ?? 'peer-closed';

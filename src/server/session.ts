@@ -1,6 +1,6 @@
 import { LineDecoder, TelnetFilter, encodeError, encodeSystem, type ErrorCode, type LineEvent, type TelnetSink } from '../protocol/index.js';
 import { LegacyFraming } from './legacy-framing.js';
-import { Outbox, type TurnQueue } from './output-turn.js';
+import { Outbox, type OutboxLimits, type OutboxOwner, type TurnQueue } from './output-turn.js';
 import type { Room } from './presence.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Timers } from './timers.js';
@@ -67,9 +67,10 @@ export interface SessionLimits {
   outputCapBytes: number;
 }
 
-/** What a session is made of, besides its connection. */
+/** What a session is made of, besides its connection: one object shared by every session. */
 export interface SessionDeps {
   readonly limits: SessionLimits;
+  readonly outboxLimits: OutboxLimits;
   readonly turn: TurnQueue;
   readonly clock: Clock;
   readonly timers: Timers;
@@ -80,10 +81,11 @@ export interface SessionDeps {
 }
 
 /** One connection: its state and identity, limits, input, and output queue. */
-export class Session {
+export class Session implements OutboxOwner {
   readonly decoder: LineDecoder;
   readonly outbox: Outbox;
-  readonly legacy: LegacyFraming;
+  /** Until the peer's first LF: the earlier client's framing (then dropped, as it no longer applies). */
+  private legacy: LegacyFraming | undefined;
   readonly address: string;
   /** TEXT and PRIVATE. */
   readonly messageBucket: TokenBucket;
@@ -118,9 +120,7 @@ export class Session {
     const limits = deps.limits;
     this.address = connection.remoteAddress;
     this.decoder = new LineDecoder(limits.maxLineBytes);
-    this.outbox = new Outbox(deps.turn, connection, { outputCapBytes: limits.outputCapBytes, turnOutputFactor: TURN_OUTPUT_FACTOR }, deps.clock, () =>
-      this.drop('slow-consumer'),
-    );
+    this.outbox = new Outbox(deps.turn, connection, deps.outboxLimits, deps.clock, this);
     this.legacy = new LegacyFraming(this.decoder, this.outbox, deps.timers, this.deliver);
     this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, deps.clock);
     this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, deps.clock);
@@ -187,17 +187,32 @@ export class Session {
         this.decoder.push(chunk, this.deliver);
         if (chunk.length === 0) return;
         this.atLineStart = chunk[chunk.length - 1] === 0x0a;
-        this.legacy.received();
+        this.dataArrived();
         return;
       }
       this.telnet = { filter: new TelnetFilter(this.atLineStart), sink: this.telnetSink() };
     }
-    if (this.telnet.filter.push(chunk, this.telnet.sink) > 0) this.legacy.received();
+    if (this.telnet.filter.push(chunk, this.telnet.sink) > 0) this.dataArrived();
+  }
+
+  private dataArrived(): void {
+    const legacy = this.legacy;
+    if (legacy === undefined) return;
+    if (legacy.active) legacy.received();
+    else {
+      legacy.stop();
+      this.legacy = undefined;
+    }
+  }
+
+  /** The login reply on its own write, with a pause, for the earlier client (undefined for everyone else). */
+  separateLoginReply(): Promise<void> | undefined {
+    return this.legacy?.separateLoginReply();
   }
 
   /** The peer closed its side; frames already received are still answered before the session ends. */
   peerEnded(): void {
-    this.legacy.ended();
+    this.legacy?.ended();
     if (this.busy) this.endWhenIdle = true;
     else this.end('peer-closed');
   }
@@ -238,6 +253,11 @@ export class Session {
     this.setState({ ...this.leaving(), kind: 'closing' });
   }
 
+  /** The peer leaves more unread than the output cap allows. */
+  outputOverflowed(): void {
+    this.drop('slow-consumer');
+  }
+
   /** Drops the connection at once, discarding queued output. */
   drop(reason: CloseReason): void {
     if (this.current.kind === 'closed') return;
@@ -251,7 +271,7 @@ export class Session {
   markClosed(): void {
     this.setState({ ...this.leaving(), kind: 'closed' });
     this.outbox.closed();
-    this.legacy.stop();
+    this.legacy?.stop();
   }
 
   /** Who is leaving and from which room. */

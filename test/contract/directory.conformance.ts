@@ -62,6 +62,7 @@ let nextSessionId = 1;
 
 const SESSION_DEPS: SessionDeps = {
   limits: { maxLineBytes: 4096, rateLimit: 10, rateBurst: 10, outputCapBytes: 1 << 20 },
+  outboxLimits: { outputCapBytes: 1 << 20, turnOutputFactor: 16 },
   // The suite's sessions send nothing; the turn is never asked to write.
   turn: { markDirty: () => undefined },
   clock: Date.now,

@@ -15,8 +15,10 @@ function setup() {
   const decoder = new LineDecoder(64);
   const connection = new FakeConnection();
   const dirty: Outbox[] = [];
-  const outbox = new Outbox({ markDirty: (o) => dirty.push(o) }, connection, { outputCapBytes: 1 << 16, turnOutputFactor: 4 }, () => timers.now(), () => {
-    throw new Error('overflow');
+  const outbox = new Outbox({ markDirty: (o) => dirty.push(o) }, connection, { outputCapBytes: 1 << 16, turnOutputFactor: 4 }, () => timers.now(), {
+    outputOverflowed: () => {
+      throw new Error('overflow');
+    },
   });
   const events: LineEvent[] = [];
   const emit = (event: LineEvent): void => {

@@ -62,7 +62,7 @@ function harness(commit: TurnDeps<Pledged>['commit'] = () => undefined): Harness
       const peer: Peer = {
         connection,
         overflows: 0,
-        outbox: new Outbox(turn, connection, LIMITS, () => h.now, () => peer.overflows++),
+        outbox: new Outbox(turn, connection, LIMITS, () => h.now, { outputOverflowed: () => peer.overflows++ }),
       };
       return peer;
     },
@@ -270,7 +270,7 @@ describe('Outbox', () => {
     const turn: TurnQueue = { markDirty: (o) => dirty.push(o) };
     const connection = new FakeConnection();
     const clock = { now: 0 };
-    const peer: Peer = { connection, overflows: 0, outbox: new Outbox(turn, connection, LIMITS, () => clock.now, () => peer.overflows++) };
+    const peer: Peer = { connection, overflows: 0, outbox: new Outbox(turn, connection, LIMITS, () => clock.now, { outputOverflowed: () => peer.overflows++ }) };
     return {
       peer,
       dirty,

@@ -49,7 +49,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
   const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
   session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
-  await session.legacy.separateLoginReply();
+  await session.separateLoginReply();
   if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
 
   if (account !== undefined) await deliverMailbox(ctx, session, key);

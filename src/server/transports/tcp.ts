@@ -76,6 +76,8 @@ export class TcpTransport {
   private readonly server: net.Server;
   private listening = false;
   private stopped = false;
+  /** One listener for every admitted socket (no closure per connection): its place is given back. */
+  private readonly released: (this: net.Socket) => void;
 
   constructor(
     private readonly options: TcpOptions,
@@ -83,6 +85,9 @@ export class TcpTransport {
     private readonly log: Logger,
     private readonly onConnection: ConnectionHandler,
   ) {
+    this.released = function (this: net.Socket) {
+      admission.release(this.remoteAddress ?? 'unknown');
+    };
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
     // Until it listens, listen() reports errors (a port in use) to the caller, once.
     this.server.on('error', (err) => {
@@ -130,14 +135,14 @@ export class TcpTransport {
       socket.destroy();
       return;
     }
-    const admitted = this.admission.admit(address);
-    if (!admitted.ok) {
-      this.log.warn('connection-refused', { address, reason: admitted.reason });
-      socket.end(encodeError('SERVER_FULL', admitted.reason));
+    const refusal = this.admission.admit(address);
+    if (refusal !== undefined) {
+      this.log.warn('connection-refused', { address, reason: refusal });
+      socket.end(encodeError('SERVER_FULL', refusal));
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }
-    socket.once('close', admitted.release);
+    socket.on('close', this.released);
     socket.setKeepAlive(true, this.options.keepAliveMs);
     this.onConnection(new TcpConnection(socket, address));
   }
