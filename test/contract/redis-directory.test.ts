@@ -16,6 +16,8 @@ import { createLogger } from '../../src/server/log.js';
 import { Presence, type Room } from '../../src/server/presence.js';
 import { connectRedis, type RedisConnections } from '../../src/server/redis-connections.js';
 import type { Session } from '../../src/server/session.js';
+import type { Timers } from '../../src/server/timers.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 import { redisClient, sharedRedis, type SharedRedis } from '../helpers/redis.js';
 import { describeDirectoryConformance, makeSession, type DirectoryNode, type DirectoryNodes } from './directory.conformance.js';
 
@@ -43,12 +45,12 @@ class Cluster implements DirectoryNodes {
   private readonly log = createLogger({ level: 'warn', json: true }, (line) => this.logLines.push(line));
 
   /** A node, started (registered, heartbeat running) unless `start` is false. */
-  async add(options: { start?: boolean; figures?: Partial<NodeFigures> } = {}): Promise<RedisNode> {
+  async add(options: { start?: boolean; figures?: Partial<NodeFigures>; timers?: Timers } = {}): Promise<RedisNode> {
     const connections = await connectRedis(redis.url, this.log);
     const nodeId = `node-${randomUUID().slice(0, 8)}`;
     const presence = new Presence<Session>();
     const figures: NodeFigures = { connections: 0, users: 0, messages: 0, ...options.figures };
-    const directory = new RedisDirectory(connections.client, connections.subscriber, { nodeId, presence, figures: () => ({ ...figures }) }, this.log);
+    const directory = new RedisDirectory(connections.client, connections.subscriber, { nodeId, presence, figures: () => ({ ...figures }) }, this.log, options.timers);
     const node: RedisNode = { nodeId, presence, directory, connections, figures, session: () => makeSession() };
     this.nodes.push(node);
     if (options.start !== false) await directory.start();
@@ -120,19 +122,30 @@ describe('RedisDirectory specifics', () => {
     return { session, room };
   }
 
-  it('cluster_connections and cluster_messages add up what every node publishes with its heartbeat', async () => {
+  /** Until `check` holds (a heartbeat's Redis round trips take a moment), for at most 300 ms: less than a real heartbeat. */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 300;
+    while (!(await check()) && Date.now() < deadline) await sleep(5);
+  }
+
+  it('cluster_connections and cluster_messages add up what every node publishes with its heartbeat, which runs on its timers', async () => {
     const c = await start();
-    await c.add({ figures: { connections: 3, messages: 10 } });
-    await c.add({ figures: { connections: 4, messages: 32 } });
+    const timers = new FakeTimers(Date.now());
+    await c.add({ figures: { connections: 3, messages: 10 }, timers });
+    await c.add({ figures: { connections: 4, messages: 32 }, timers });
+    const messages = async (): Promise<number | undefined> => new Map(await c.nodes[0]!.directory.stats()).get('cluster_messages');
     const stats = new Map(await c.nodes[0]!.directory.stats());
     expect(stats.get('cluster_nodes')).toBe(2);
     expect(stats.get('cluster_connections')).toBe(7);
     expect(stats.get('cluster_messages')).toBe(42);
-    // The next heartbeat publishes the figures as they are then.
+    // The next heartbeat publishes the figures as they are then, and not before.
     c.nodes[1]!.figures.messages = 50;
-    const deadline = Date.now() + 3 * HEARTBEAT_MS;
-    while (new Map(await c.nodes[0]!.directory.stats()).get('cluster_messages') !== 60 && Date.now() < deadline) await sleep(50);
-    expect(new Map(await c.nodes[0]!.directory.stats()).get('cluster_messages')).toBe(60);
+    timers.advance(HEARTBEAT_MS - 1);
+    await c.settle();
+    expect(await messages()).toBe(42);
+    timers.advance(1);
+    await eventually(async () => (await messages()) === 60);
+    expect(await messages()).toBe(60);
   });
 
   it('a node starting up reaps the nodes that died while nobody was watching, before it serves', async () => {
@@ -180,22 +193,19 @@ describe('RedisDirectory specifics', () => {
     }
   });
 
-  it('when Redis lost the cluster state, each node puts its users and their rooms back within a heartbeat or two', async () => {
+  it('when Redis lost the cluster state, each node puts its users and their rooms back at its next heartbeat', async () => {
     const c = await start();
-    const a = await c.add();
-    const b = await c.add();
+    const timers = new FakeTimers(Date.now());
+    const a = await c.add({ timers });
+    const b = await c.add({ timers });
     await join(a, 'alice', 'lobby');
     const { room: lobby } = await join(b, 'bob', 'lobby');
     await c.settle();
     await redis.flush();
     expect(await b.directory.locate('alice')).toBeUndefined();
 
-    const deadline = Date.now() + 4 * HEARTBEAT_MS;
-    while (Date.now() < deadline) {
-      const names = await b.directory.namesIn(lobby);
-      if (names.length === 2) break;
-      await sleep(50);
-    }
+    timers.advance(HEARTBEAT_MS);
+    await eventually(async () => (await b.directory.namesIn(lobby)).length === 2);
     expect(await b.directory.namesIn(lobby)).toEqual(['alice', 'bob']);
     expect(await b.directory.locate('alice')).toEqual({ node: a.nodeId, name: 'alice' });
     expect(await a.directory.rooms()).toEqual([{ room: 'lobby', count: 2 }]);
