@@ -124,7 +124,8 @@ export interface OutboxOwner {
  * room batches, in order.
  */
 export class Outbox {
-  private pending: Item[] = [];
+  /** This turn's items; none until the first (an idle connection holds no array). */
+  private pending: Item[] | undefined;
   /** Bytes of own lines in `pending` (room batches are counted when joined). */
   private pendingBytes = 0;
   /** The room batch at the end of `pending`, still open to more lines. */
@@ -134,7 +135,7 @@ export class Outbox {
   /** Items queued and items written, for drained(). */
   private itemsQueued = 0;
   private itemsWritten = 0;
-  private readonly writeWaiters: Array<() => void> = [];
+  private writeWaiters: Array<() => void> | undefined;
   /** When output last got into the kernel (or began to wait): the write deadline counts from here. */
   private lastWriteProgress: number;
   private readonly onWritten = (): void => {
@@ -154,13 +155,13 @@ export class Outbox {
   /** Queues a line (the same Buffer may go to many outboxes). */
   line(buffer: Buffer): void {
     if (this.discarded) return;
-    if (this.pending.length === 0 && !this.endAfter) this.turn.markDirty(this);
+    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
     // A line of its own after a room batch: the batch must not grow past it.
     if (this.openBatch !== undefined) {
       this.openBatch.close();
       this.openBatch = undefined;
     }
-    this.pending.push(buffer);
+    (this.pending ??= []).push(buffer);
     this.itemsQueued++;
     this.pendingBytes += buffer.length;
     if (this.connection.pendingBytes > this.limits.outputCapBytes || this.pendingBytes > this.limits.turnOutputFactor * this.limits.outputCapBytes) {
@@ -171,8 +172,8 @@ export class Outbox {
   /** Holds a room's batch for this turn; the room appends its lines to it. */
   addBatch(batch: RoomBatch): void {
     if (this.discarded || this.openBatch === batch) return;
-    if (this.pending.length === 0 && !this.endAfter) this.turn.markDirty(this);
-    this.pending.push(batch);
+    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
+    (this.pending ??= []).push(batch);
     this.itemsQueued++;
     this.openBatch = batch;
     if (this.connection.pendingBytes > this.limits.outputCapBytes) this.owner.outputOverflowed();
@@ -181,14 +182,14 @@ export class Outbox {
   /** Ends the connection after this turn's output. */
   end(): void {
     if (this.discarded) return;
-    if (this.pending.length === 0 && !this.endAfter) this.turn.markDirty(this);
+    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
     this.endAfter = true;
   }
 
   /** Drops what is queued and takes nothing more (the connection is being cut off). */
   discard(): void {
     this.discarded = true;
-    this.pending = [];
+    this.pending = undefined;
     this.pendingBytes = 0;
     this.openBatch = undefined;
     this.endAfter = false;
@@ -206,11 +207,12 @@ export class Outbox {
    * stored can still be taken out.
    */
   seal(): SealedOutput | undefined {
-    if (this.pending.length === 0 && !this.endAfter) return undefined;
+    const items = this.pending ?? [];
+    if (items.length === 0 && !this.endAfter) return undefined;
     // Sealed batches take no more lines: later turns' broadcasts open new ones.
-    for (const item of this.pending) if (item instanceof RoomBatch) item.close();
-    const output = { items: this.pending, count: this.pending.length, end: this.endAfter };
-    this.pending = [];
+    for (const item of items) if (item instanceof RoomBatch) item.close();
+    const output = { items, count: items.length, end: this.endAfter };
+    this.pending = undefined;
     this.pendingBytes = 0;
     this.openBatch = undefined;
     this.endAfter = false;
@@ -219,8 +221,11 @@ export class Outbox {
 
   /** Takes `lines` out of this turn's unsealed output. */
   retract(lines: ReadonlySet<Buffer>): void {
-    this.pending = retractFrom(this.pending, lines);
-    this.pendingBytes = this.pending.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
+    if (this.pending === undefined) return;
+    const kept = retractFrom(this.pending, lines);
+    // Still marked dirty: an emptied outbox keeps an (empty) array, so it is not marked twice.
+    this.pending = kept;
+    this.pendingBytes = kept.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
   }
 
   write(output: SealedOutput): void {
@@ -256,7 +261,7 @@ export class Outbox {
     const target = this.itemsQueued;
     const connection = this.connection;
     while (this.itemsWritten < target && !this.discarded && !connection.destroyed) {
-      await new Promise<void>((resolve) => this.writeWaiters.push(resolve));
+      await new Promise<void>((resolve) => (this.writeWaiters ??= []).push(resolve));
     }
     if (connection.destroyed || connection.pendingBytes === 0) return;
     await new Promise<void>((resolve) => {
@@ -277,7 +282,9 @@ export class Outbox {
   }
 
   private wakeWriteWaiters(): void {
-    const waiters = this.writeWaiters.splice(0);
+    const waiters = this.writeWaiters;
+    if (waiters === undefined) return;
+    this.writeWaiters = undefined;
     for (const wake of waiters) wake();
   }
 }
