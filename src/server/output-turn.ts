@@ -208,11 +208,11 @@ export class Outbox {
    */
   seal(): SealedOutput | undefined {
     const items = this.pending ?? [];
+    this.pending = undefined;
     if (items.length === 0 && !this.endAfter) return undefined;
     // Sealed batches take no more lines: later turns' broadcasts open new ones.
     for (const item of items) if (item instanceof RoomBatch) item.close();
     const output = { items, count: items.length, end: this.endAfter };
-    this.pending = undefined;
     this.pendingBytes = 0;
     this.openBatch = undefined;
     this.endAfter = false;
@@ -223,7 +223,7 @@ export class Outbox {
   retract(lines: ReadonlySet<Buffer>): void {
     if (this.pending === undefined) return;
     const kept = retractFrom(this.pending, lines);
-    // Still marked dirty: an emptied outbox keeps an (empty) array, so it is not marked twice.
+    // Still marked dirty until sealed: an emptied outbox keeps an (empty) array, so it is not marked twice.
     this.pending = kept;
     this.pendingBytes = kept.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
   }

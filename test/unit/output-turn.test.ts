@@ -191,6 +191,23 @@ describe('OutputTurn: nothing reaches anyone before it is stored', () => {
     expect(h.calls).toEqual(['commit', 'publish']);
   });
 
+  it('an outbox emptied by a failed commit still gets its next turn written', async () => {
+    let failing = true;
+    const h = harness(() => {
+      if (failing) throw new Error('disk full');
+    });
+    const carol = h.peer();
+    const privately = line('PRIVATE|alice|lost');
+    carol.outbox.line(privately);
+    h.pledges.push({ lines: [privately] });
+    await turnEnds();
+    expect(carol.connection.writes).toEqual([]);
+    failing = false;
+    carol.outbox.line(line('PRIVATE|alice|kept'));
+    await turnEnds();
+    expect(carol.connection.text()).toBe('PRIVATE|alice|kept\n');
+  });
+
   it('a failed commit with no pledges still tells notStored, and writes the turn', async () => {
     const h = harness(() => {
       throw new Error('io');
