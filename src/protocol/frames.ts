@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   TIMEOUT: 'TIMEOUT',
   UNAVAILABLE: 'UNAVAILABLE',
   MAILBOX_FULL: 'MAILBOX_FULL',
+  TLS_REQUIRED: 'TLS_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from './log.js';
-import { serverFlags, type ServerOptions } from './options.js';
+import { optionConflict, serverFlags, type ServerOptions } from './options.js';
 import { startServer } from './server.js';
 import cluster from 'node:cluster';
 import type { Logger } from './log.js';
@@ -15,6 +15,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const EXIT_HELP = `
 Exit codes:
   0  stopped by SIGINT or SIGTERM after telling everyone and writing what was pending
+     (with --tls-cert, SIGHUP reloads the certificate and key instead of stopping)
   1  could not start (port in use, no permission, data directory unusable, Redis unreachable),
      or a shutdown that failed or took too long
   2  usage error (a bad flag or value); the reason is one line on stderr
@@ -50,12 +51,11 @@ async function main(): Promise<void> {
   } catch (err) {
     usageError(err instanceof Error ? err.message : String(err));
   }
-  if (options.workers > 1 && options.redisUrl === '') {
-    usageError('--workers above 1 needs --redis: the processes share rooms through Redis');
-  }
+  const conflict = optionConflict(options);
+  if (conflict !== undefined) usageError(conflict);
   const log = createLogger({ level: options.logLevel, json: options.logJson });
   if (options.workers > 1 && cluster.isPrimary) {
-    superviseWorkers(options.workers, log);
+    superviseWorkers(options.workers, log, options.tlsCert !== '');
     return;
   }
 
@@ -64,11 +64,13 @@ async function main(): Promise<void> {
     server = await startServer(options, { log });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // Which listener failed: the plain one or the TLS one.
+    const port = (err as { port?: number }).port ?? options.port;
     const reason =
       code === 'EADDRINUSE'
-        ? `port ${options.port} on ${options.host} is already in use (is another chat-server running?)`
+        ? `port ${port} on ${options.host} is already in use (is another chat-server running?)`
         : code === 'EACCES'
-          ? `no permission to listen on ${options.host}:${options.port}`
+          ? `no permission to listen on ${options.host}:${port}`
           : code === 'EADDRNOTAVAIL'
             ? `${options.host} is not an address of this machine`
             : err instanceof Error
@@ -101,9 +103,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // With TLS, SIGHUP reloads the certificate and key (without TLS it stops the server, as by default).
+  if (options.tlsCert !== '') process.on('SIGHUP', () => server.reloadTls());
   if (cluster.isWorker) {
     process.on('message', (message) => {
       if (message === 'shutdown' && !stopping) stop('SIGTERM');
+      if (message === 'reload-tls') server.reloadTls();
     });
   }
 }
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
  * run a full server (a cluster node) on the same port, sharing it through
  * node:cluster. A worker that dies is restarted; signals are passed on.
  */
-function superviseWorkers(count: number, log: Logger): void {
+function superviseWorkers(count: number, log: Logger, tls: boolean): void {
   let stopping = false;
   const fork = (): void => {
     cluster.fork();
@@ -142,6 +147,11 @@ function superviseWorkers(count: number, log: Logger): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (tls) {
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.send('reload-tls');
+    });
+  }
 }
 
 void main();

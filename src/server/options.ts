@@ -25,6 +25,14 @@ export interface ServerOptions {
   writeTimeoutMs: number;
   logLevel: LogLevel;
   logJson: boolean;
+  /** PEM files of the TLS listener; both or neither. */
+  tlsCert: string;
+  tlsKey: string;
+  tlsPort: number;
+  /** The plain TCP listener on --port (off: TLS only). */
+  plain: boolean;
+  /** Accept passwords over plain TCP from other machines while a TLS listener exists. */
+  plainPasswords: boolean;
   /** Cluster mode when set: redis://host:port[/db]. */
   redisUrl: string;
   workers: number;
@@ -38,6 +46,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 65432;
+export const DEFAULT_TLS_PORT = 65433;
 export const DEFAULT_DATA_DIR = 'data';
 export const DEFAULT_MAX_LINE_BYTES = 4096;
 export const DEFAULT_MAX_MESSAGE_CHARS = 2000;
@@ -78,12 +87,17 @@ export function defaultOptions(): ServerOptions {
     writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_MS,
     logLevel: 'info',
     logJson: false,
+    tlsCert: '',
+    tlsKey: '',
+    tlsPort: DEFAULT_TLS_PORT,
+    plain: true,
+    plainPasswords: false,
     redisUrl: '',
     workers: 1,
   };
 }
 
-type Kind = 'int' | 'string' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url';
+type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url';
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
@@ -91,6 +105,16 @@ export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'string', description: 'address to listen on' },
   { key: 'port', flag: '--port <number>', kind: 'int', min: 0, max: 65535, description: 'TCP port (0 picks a free one)' },
+  { key: 'tlsCert', flag: '--tls-cert <file>', kind: 'file', description: 'PEM certificate (chain) of a TLS listener on --tls-port; needs --tls-key' },
+  { key: 'tlsKey', flag: '--tls-key <file>', kind: 'file', description: 'PEM private key of the TLS certificate (SIGHUP reloads both)' },
+  { key: 'tlsPort', flag: '--tls-port <number>', kind: 'int', min: 0, max: 65535, description: 'TLS port, with --tls-cert (0 picks a free one)' },
+  { key: 'plain', flag: '--no-plain', kind: 'boolean', description: 'turn the plain TCP listener on --port off: TLS only (needs --tls-cert)' },
+  {
+    key: 'plainPasswords',
+    flag: '--plain-passwords',
+    kind: 'boolean',
+    description: 'with a TLS listener, still accept passwords over plain TCP from other machines (TLS_REQUIRED otherwise)',
+  },
   { key: 'dataDir', flag: '--data-dir <path>', kind: 'string', description: 'folder for the database (created on first use)' },
   { key: 'maxLineBytes', flag: '--max-line-bytes <n>', kind: 'int', min: 64, description: 'longest accepted line, in bytes (LINE_TOO_LONG)' },
   { key: 'maxMessageChars', flag: '--max-message <n>', kind: 'int', min: 1, description: 'longest message, in characters (MESSAGE_TOO_LONG)' },
@@ -144,6 +168,7 @@ function scaled(factor: number): ValueKind<OptionSpec> {
 
 const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
   string: { parse: (text, spec) => parseNonEmpty(text, spec) },
+  file: { parse: (text, spec) => parseNonEmpty(text, spec), show: (value) => (value === '' ? 'off' : String(value)) },
   int: { parse: (text, spec) => parseNumber(text, spec, true) },
   seconds: scaled(1000),
   kib: scaled(1024),
@@ -175,4 +200,12 @@ export function parseOptionValue(spec: OptionSpec, text: string): ServerOptions[
 /** The README's flag table, generated here so the two cannot drift apart. */
 export function flagTableMarkdown(): string {
   return serverFlags.markdownTable();
+}
+
+/** Flags that only make sense together; the reason, one line, or undefined when they fit. */
+export function optionConflict(options: ServerOptions): string | undefined {
+  if ((options.tlsCert === '') !== (options.tlsKey === '')) return '--tls-cert and --tls-key go together: give both or neither';
+  if (!options.plain && options.tlsCert === '') return '--no-plain needs --tls-cert and --tls-key: the server would have no listener';
+  if (options.workers > 1 && options.redisUrl === '') return '--workers above 1 needs --redis: the processes share rooms through Redis';
+  return undefined;
 }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { Admission } from './admission.js';
 import { connectionCap, openFileLimit } from './fd-limit.js';
-import { defaultOptions, type ServerOptions } from './options.js';
+import { defaultOptions, optionConflict, type ServerOptions } from './options.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import type { SocketListener } from './transports/socket-listener.js';
 import { TcpTransport } from './transports/tcp.js';
+import { TlsTransport } from './transports/tls.js';
 import { createServerContext, type ServerDeps } from './wiring.js';
 
 // startServer(): the back ends and layers (wiring), the session lifecycle
@@ -14,7 +16,12 @@ export { LEGACY_QUIET_MS } from './legacy-framing.js';
 
 export interface RunningServer {
   readonly host: string;
+  /** The plain TCP port (with --no-plain, the TLS port). */
   readonly port: number;
+  /** The TLS port, when there is a TLS listener. */
+  readonly tlsPort: number | undefined;
+  /** Reads the TLS certificate and key again (SIGHUP); false, logged, and the old pair kept, when they are bad. */
+  reloadTls(): boolean;
   /** Tells everyone, flushes history, closes the store; resolves when done. */
   close(): Promise<void>;
 }
@@ -22,6 +29,10 @@ export interface RunningServer {
 /** Starts a chat server; resolves once it listens. */
 export async function startServer(overrides: Partial<ServerOptions> = {}, deps: ServerDeps = {}): Promise<RunningServer> {
   const options: ServerOptions = { ...defaultOptions(), ...overrides };
+  const conflict = optionConflict(options);
+  if (conflict !== undefined) throw new Error(conflict);
+  // Bad certificate files are refused before anything starts.
+  const tlsFiles = options.tlsCert === '' ? undefined : { certFile: options.tlsCert, keyFile: options.tlsKey };
   const wiring = await createServerContext(options, deps);
   const { ctx } = wiring;
   const { log } = ctx;
@@ -29,14 +40,23 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   const fileLimit = openFileLimit();
   const cap = connectionCap(options.maxConnections, fileLimit);
   const admission = new Admission({ cap, maxPerIp: options.maxPerIp, limitLoopback: options.limitLoopback });
-  const tcp = new TcpTransport(options, admission, log, lifecycle.open);
+  const tcp = options.plain ? new TcpTransport(options, admission, log, lifecycle.open) : undefined;
+  let tls: TlsTransport | undefined;
+  try {
+    tls = tlsFiles && new TlsTransport(tlsFiles, { ...options, port: options.tlsPort }, admission, log, lifecycle.open);
+  } catch (err) {
+    await wiring.close();
+    throw err;
+  }
+  const transports: SocketListener[] = [tcp, tls].filter((t) => t !== undefined);
+  const first = transports[0]!;
   let listening = false;
   let closing: Promise<void> | undefined;
 
   const shutdown = async (): Promise<void> => {
     // A server that never started (a port in use) closes quietly: the caller reports why.
     if (listening) log.info('shutting-down', { connections: ctx.sessions.size });
-    const stopped = tcp.close();
+    const stopped = Promise.all(transports.map((t) => t.close()));
     const lost = await lifecycle.shutdown();
     await stopped;
     await wiring.close();
@@ -48,10 +68,16 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   };
   const server: RunningServer = {
     get host() {
-      return tcp.host;
+      return first.host;
     },
     get port() {
-      return tcp.port;
+      return first.port;
+    },
+    get tlsPort() {
+      return tls?.port;
+    },
+    reloadTls() {
+      return tls?.reload() ?? false;
     },
     close() {
       closing ??= shutdown();
@@ -61,15 +87,16 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
 
   try {
     await wiring.start();
-    await tcp.listen();
+    for (const transport of transports) await transport.listen();
   } catch (err) {
     await server.close();
     throw err;
   }
   listening = true;
   log.info('listening', {
-    host: tcp.host,
-    port: tcp.port,
+    host: first.host,
+    ...(tcp ? { port: tcp.port } : {}),
+    ...(tls ? { tlsPort: tls.port, fingerprint: tls.fingerprint } : {}),
     ...(ctx.clustered ? { redis: options.redisUrl, node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
   });
   if (cap < options.maxConnections) {

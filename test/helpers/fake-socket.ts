@@ -25,7 +25,10 @@ export class FakeConnection extends EventEmitter implements Connection {
   private cursor = 0;
   private closeEmitted = false;
 
-  constructor(readonly remoteAddress = '127.0.0.1') {
+  constructor(
+    readonly remoteAddress = '127.0.0.1',
+    readonly secure = false,
+  ) {
     super();
   }
 

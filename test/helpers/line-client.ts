@@ -6,6 +6,7 @@
 // the lines seen so far, so a failing test says what the server did send.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type LineMatch = string | RegExp | ((line: string) => boolean);
@@ -95,6 +96,32 @@ export class LineClient {
       };
       socket.once('error', onError);
       socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new LineClient(socket));
+      });
+    });
+  }
+
+  /**
+   * Connects over TLS to 127.0.0.1:port, trusting `ca` and checking the
+   * certificate is for `servername` (127.0.0.1 by default); rejects when the
+   * handshake or the check fails.
+   */
+  static connectTls(port: number, options: tls.ConnectionOptions = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ...options });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`TLS connect to port ${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      socket.once('error', onError);
+      socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         resolve(new LineClient(socket));

@@ -29,6 +29,10 @@ export function removeTempDirs(): void {
 
 export interface TestServer {
   port: number;
+  /** The TLS port, when started with tlsCert. */
+  tlsPort: number | undefined;
+  /** Reads the TLS certificate and key again (what SIGHUP does). */
+  reloadTls(): boolean;
   dataDir: string;
   options: Partial<ServerOptions>;
   /** Closes the server; safe to call twice. */
@@ -53,6 +57,8 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, de
   let closing: Promise<void> | undefined;
   const handle: TestServer = {
     port: srv.port,
+    tlsPort: srv.tlsPort,
+    reloadTls: () => srv.reloadTls(),
     dataDir: options.dataDir!,
     options,
     close() {
@@ -77,7 +83,10 @@ export interface ExitInfo {
 
 export interface SpawnedServer {
   proc: ChildProcess;
+  /** The plain port (the TLS port with --no-plain). */
   port: number;
+  /** The TLS port, with --tls-cert. */
+  tlsPort: number | undefined;
   dataDir: string;
   /** Resolves when the process has exited. */
   exited: Promise<ExitInfo>;
@@ -127,17 +136,18 @@ export async function spawnServer(args: string[] = [], options: { dataDir?: stri
       resolve({ code, signal });
     });
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const listening = await new Promise<{ port: number; tlsPort: number | undefined }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" log line within ${options.timeoutMs ?? 10_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 10_000);
     proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       for (const line of stderr.split('\n')) {
         if (!line.includes('"listening"')) continue;
         try {
-          const entry = JSON.parse(line) as { event?: string; port?: number };
-          if (entry.event === 'listening' && typeof entry.port === 'number') {
+          const entry = JSON.parse(line) as { event?: string; port?: number; tlsPort?: number };
+          const port = entry.port ?? entry.tlsPort;
+          if (entry.event === 'listening' && typeof port === 'number') {
             clearTimeout(timer);
-            resolve(entry.port);
+            resolve({ port, tlsPort: entry.tlsPort });
             return;
           }
         } catch {
@@ -152,7 +162,8 @@ export async function spawnServer(args: string[] = [], options: { dataDir?: stri
   });
   return {
     proc,
-    port,
+    port: listening.port,
+    tlsPort: listening.tlsPort,
     dataDir,
     exited,
     stderr: () => stderr,

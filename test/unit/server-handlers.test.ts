@@ -51,7 +51,7 @@ interface Harness {
   /** The login deadline, legacy framing and the login reply's gap run on these. */
   readonly timers: FakeTimers;
   now: number;
-  connect(opts?: { address?: string; legacy?: boolean }): Client;
+  connect(opts?: { address?: string; legacy?: boolean; secure?: boolean }): Client;
   /** Connects and logs in as a guest; the login lines are taken. */
   guest(name: string, address?: string): Promise<Client>;
   /** Waits until no session is busy and the turn's output is written. */
@@ -91,8 +91,8 @@ async function makeHarness(overrides: Partial<ServerOptions> = {}): Promise<Harn
     await ctx.turn.settled();
   }
 
-  function connect(opts: { address?: string; legacy?: boolean } = {}): Client {
-    const socket = new FakeConnection(opts.address ?? '127.0.0.1');
+  function connect(opts: { address?: string; legacy?: boolean; secure?: boolean } = {}): Client {
+    const socket = new FakeConnection(opts.address ?? '127.0.0.1', opts.secure ?? false);
     const session = lifecycle.open(socket);
     // A client that ends its lines with LF: no legacy framing (and its pause).
     if (!opts.legacy) session.decoder.push(Buffer.from('\n'), () => undefined);
@@ -169,6 +169,41 @@ async function register(h: Harness, name: string): Promise<void> {
   const created = await h.store.createAccount({ key: name.toLowerCase(), name, secret: SECRET_PW1, createdAt: T0 });
   expect(created).toBe(true);
 }
+
+describe('passwords and TLS', () => {
+  const TLS = { tlsCert: 'server.pem', tlsKey: 'server.key', tlsPort: 65433 };
+  const REFUSED = 'ERROR|TLS_REQUIRED|passwords are accepted only over TLS (port 65433) from other machines; reconnect with TLS';
+
+  it('with a TLS listener, a password over plain TCP from another machine is refused before anything is checked', async () => {
+    const h = await makeHarness(TLS);
+    await register(h, 'alice');
+    const remote = h.connect({ address: '203.0.113.5' });
+    expect(await remote.send('LOGIN|alice|pw1')).toEqual([REFUSED]);
+    // Registering is a password too.
+    expect(await remote.send('LOGIN|newbie|secret99')).toEqual([REFUSED]);
+    expect(await h.store.getAccount('newbie')).toBeUndefined();
+    expect(remote.session.state.kind).toBe('greeting');
+    // Not a wrong password: no throttle counts it.
+    expect(h.logLines.some((l) => l.includes('bad-password'))).toBe(false);
+    // A guest name needs no password, so it is fine in the clear.
+    expect((await remote.send('LOGIN|visitor'))[0]).toMatch(/^SUCCESS\|/);
+  });
+
+  it('the same password is accepted over TLS, from loopback, with --plain-passwords, and without a TLS listener', async () => {
+    for (const [overrides, opts] of [
+      [TLS, { address: '203.0.113.5', secure: true }],
+      [TLS, { address: '127.0.0.1' }],
+      [TLS, { address: '::1' }],
+      [{ ...TLS, plainPasswords: true }, { address: '203.0.113.5' }],
+      [{}, { address: '203.0.113.5' }],
+    ] as const) {
+      const h = await makeHarness(overrides);
+      await register(h, 'alice');
+      const c = h.connect(opts);
+      expect((await c.send('LOGIN|alice|pw1'))[0], JSON.stringify({ overrides, opts })).toBe('SUCCESS|Welcome, alice! You are in lobby.');
+    }
+  });
+});
 
 describe('login', () => {
   it('answers SUCCESS, then the room history oldest first, then the join notice', async () => {

@@ -1,5 +1,6 @@
 import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem, nameSkeleton } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
+import { isLoopback } from '../admission.js';
 import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
 import { LOBBY } from '../presence.js';
@@ -14,6 +15,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   const check = checkName(frame.name);
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
+  if (frame.password !== undefined) requireSafePasswordPath(ctx, session);
   // A registered user may take their name back from a stale connection of their own, with the password.
   const holder = ctx.presence.user(key);
   if (holder !== undefined && (frame.password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
@@ -53,6 +55,18 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
 
   if (account !== undefined) await deliverMailbox(ctx, session, key);
+}
+
+/**
+ * While a TLS listener exists, a password from another machine must come
+ * over TLS: a client pointed at the plain port by mistake would send it in
+ * clear text. Loopback is exempt (nothing crosses a network).
+ */
+function requireSafePasswordPath(ctx: ServerContext, session: Session): void {
+  const { options } = ctx;
+  if (options.tlsCert === '' || options.plainPasswords || session.connection.secure || isLoopback(session.address)) return;
+  const port = options.tlsPort === 0 ? '' : ` (port ${options.tlsPort})`;
+  throw new ChatError('TLS_REQUIRED', `passwords are accepted only over TLS${port} from other machines; reconnect with TLS`);
 }
 
 /** Mailbox messages handed to the socket per step; marked delivered once sent on. */

@@ -5,6 +5,8 @@
 export interface Connection {
   /** The peer's address, for admission, throttles and logs. */
   readonly remoteAddress: string;
+  /** Whether the bytes travel encrypted (TLS): passwords may then come from anywhere. */
+  readonly secure: boolean;
   /** Bytes handed to write() that the peer has not taken yet. */
   readonly pendingBytes: number;
   /** Closed or destroyed: writes go nowhere. */

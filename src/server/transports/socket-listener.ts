@@ -1,0 +1,155 @@
+import type net from 'node:net';
+import { encodeError } from '../../protocol/index.js';
+import type { Admission } from '../admission.js';
+import type { Logger } from '../log.js';
+import type { Connection, ConnectionHandler } from './connection.js';
+
+// What the TCP and TLS transports share: a socket as a Connection, and a
+// listener that admits or refuses each socket (SERVER_FULL), sets keepalive
+// and an error handler on it, and hands the admitted ones on.
+
+/** The kernel caps this at net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
+/** A peer that does not close its side after end() is cut off after this. */
+const END_LINGER_MS = 2000;
+/** A refused peer gets this long to read why. */
+const REFUSAL_LINGER_MS = 1000;
+
+/** A net.Socket (plain or TLS) as the session layer sees it. */
+export class SocketConnection implements Connection {
+  constructor(
+    private readonly socket: net.Socket,
+    readonly remoteAddress: string,
+    readonly secure: boolean,
+  ) {}
+
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  get paused(): boolean {
+    return this.socket.isPaused();
+  }
+
+  write(chunks: readonly Buffer[], onWritten?: () => void): void {
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.socket.write(data, onWritten);
+  }
+
+  end(): void {
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), END_LINGER_MS).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  on(event: 'data' | 'end' | 'drain' | 'close' | 'error', listener: (...args: never[]) => void): this {
+    this.socket.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off(event: 'drain' | 'close', listener: () => void): this {
+    this.socket.off(event, listener);
+    return this;
+  }
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  keepAliveMs: number;
+}
+
+/** A listening net.Server (or tls.Server) whose sockets go through admission. */
+export class SocketListener {
+  private listening = false;
+  private stopped = false;
+  /** One listener for every admitted socket (no closure per connection): its place is given back. */
+  private readonly released: (this: net.Socket) => void;
+
+  constructor(
+    private readonly server: net.Server,
+    /** Which event brings a ready socket: 'connection', or 'secureConnection' after a TLS handshake. */
+    event: 'connection' | 'secureConnection',
+    private readonly options: ListenOptions,
+    private readonly admission: Admission,
+    private readonly log: Logger,
+    private readonly onConnection: ConnectionHandler,
+    private readonly secure: boolean,
+  ) {
+    this.released = function (this: net.Socket) {
+      admission.release(this.remoteAddress ?? 'unknown');
+    };
+    server.on(event, (socket: net.Socket) => this.accept(socket));
+    // Until it listens, listen() reports errors (a port in use) to the caller, once.
+    server.on('error', (err) => {
+      if (this.listening) log.error('server-error', { error: err.message });
+    });
+  }
+
+  get host(): string {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.address : this.options.host;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      // A deep accept queue: a burst of logins must not lose handshakes (and cost
+      // each client a SYN retry) before the event loop gets to accept them.
+      this.server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
+        this.server.off('error', onError);
+        this.listening = true;
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting (connections arriving now are closed); resolves once the listener is closed. */
+  close(): Promise<void> {
+    this.stopped = true;
+    if (!this.listening) return Promise.resolve();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    socket.on('error', (err) => {
+      this.log.debug('socket-error', { address, error: err.message });
+    });
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const refusal = this.admission.admit(address);
+    if (refusal !== undefined) {
+      this.log.warn('connection-refused', { address, reason: refusal });
+      socket.end(encodeError('SERVER_FULL', refusal));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+      return;
+    }
+    socket.on('close', this.released);
+    socket.setKeepAlive(true, this.options.keepAliveMs);
+    this.onConnection(new SocketConnection(socket, address, this.secure));
+  }
+}
