@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { OptionValueError } from '../cli/option-kit.js';
-import { EXIT, EXIT_MEANINGS, PASSWORD_ENV, clientFlags, type ClientOptions, type ExitCode } from './options.js';
+import { DEFAULT_TLS_PORT, EXIT, EXIT_MEANINGS, PASSWORD_ENV, clientFlags, type ClientOptions, type ExitCode } from './options.js';
 
 // commander, driven by the option table in options.ts.
 
@@ -110,5 +110,11 @@ export function parseArgs(argv: readonly string[], output: CliOutput = stderrOut
     }
     throw error;
   }
-  return { ...options, color: program.opts<{ color?: boolean }>().color };
+  if (!options.tls && (options.ca !== undefined || options.insecure)) {
+    output.writeErr(usageLine(`${options.ca !== undefined ? '--ca' : '--insecure'} goes with --tls`));
+    return EXIT.USAGE;
+  }
+  // --tls alone connects to the server's TLS port; a --port given wins.
+  const port = options.tls && program.getOptionValueSource('port') !== 'cli' ? DEFAULT_TLS_PORT : options.port;
+  return { ...options, port, color: program.opts<{ color?: boolean }>().color };
 }

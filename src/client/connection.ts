@@ -9,6 +9,7 @@ import {
 } from '../protocol/index.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
 import { realTimers, type TimerHandle, type Timers } from './timers.js';
+import { TLS_FAILURES } from './tls-failures.js';
 
 // The one place the client touches the network: a socket, the shared line
 // decoder, the login handshake, reconnecting with backoff and a heartbeat.
@@ -60,6 +61,13 @@ export function describeSocketError(error: unknown, host: string, port: number):
       return { code, message: `${where} is unreachable` };
     case 'EPIPE':
       return { code, message: `connection to ${where} broke` };
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      // OpenSSL's own text is several lines of internals.
+      return { code, message: `${where} did not answer with TLS` };
+    case 'ERR_SSL_UNSUPPORTED_PROTOCOL':
+    case 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION':
+      return { code, message: `${where} and this client have no TLS version in common (this client needs TLS 1.2 or newer)` };
     default: {
       const text = error instanceof Error ? error.message : String(error);
       return { code, message: `cannot talk to ${where}: ${text}` };
@@ -134,8 +142,8 @@ export const CLIENT_MAX_LINE_BYTES = 1024 * 1024;
 /** PING tokens the connection uses for itself start with this; their PONGs are not passed on. */
 export const HEARTBEAT_TOKEN_PREFIX = '~hb';
 
-/** Socket errors no wait will cure: the host name does not exist. */
-const PERMANENT_CONNECT_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
+/** Socket errors no wait will cure: the host name does not exist, or TLS failed (see tls-socket.ts). */
+const PERMANENT_CONNECT_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL', ...TLS_FAILURES]);
 
 /** Login refusals worth retrying while reconnecting: the old session may still hold the name. */
 const RETRYABLE_ON_RECONNECT = new Set(['NAME_TAKEN', 'SERVER_FULL', 'TIMEOUT', 'UNAVAILABLE', 'RATE_LIMITED']);

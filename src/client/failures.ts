@@ -1,5 +1,6 @@
 import type { ConnectError } from './connection.js';
 import { PASSWORD_ENV } from './options.js';
+import { TLS_FAILURES } from './tls-failures.js';
 
 // What the bin says when it cannot get in: a refused login or a failed
 // connection, in words people understand. Pure, so tests and docs can check it.
@@ -22,7 +23,17 @@ export function loginFailureText(error: Pick<ConnectError, 'code' | 'message'>, 
   }
 }
 
+/** Whether a failed connection is a TLS failure (EXIT.TLS_FAILED). */
+export function isTlsFailure(error: Pick<ConnectError, 'code'>): boolean {
+  return TLS_FAILURES.has(error.code);
+}
+
 export function connectFailureText(error: Pick<ConnectError, 'code' | 'message'>): string {
+  if (isTlsFailure(error)) {
+    const handshake = error.code.startsWith('ERR_SSL_');
+    if (handshake) return `cannot connect over TLS: ${error.message} (is that the TLS port? the server listens for TLS on 65433 by default)`;
+    return `cannot connect over TLS: the server's certificate could not be verified: ${error.message} (a private CA: --ca FILE; a test server: --insecure)`;
+  }
   const hint = error.code === 'ECONNREFUSED' ? ' (is the server running? see --host and --port)' : '';
   return `cannot connect: ${error.message}${hint}`;
 }

@@ -2,9 +2,10 @@
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import readlineSync from 'readline-sync';
 import { checkName } from '../protocol/index.js';
-import { ConnectError } from './connection.js';
+import { ConnectError, type SocketLike } from './connection.js';
 import { parseArgs, usageLine } from './cli.js';
-import { REFUSALS, connectFailureText, loginFailureText } from './failures.js';
+import { REFUSALS, connectFailureText, isTlsFailure, loginFailureText } from './failures.js';
+import { tlsSocketFactory } from './tls-socket.js';
 import { DEFAULT_QUEUE_LIMIT, EXIT, PASSWORD_ENV, chooseColorLevel, type ClientOptions, type ExitCode } from './options.js';
 import { renderNotice } from './render.js';
 import { Screen, runRepl } from './repl.js';
@@ -28,8 +29,11 @@ const fail = (text: string): void => {
   process.stderr.write(`chat-client: ${text}\n`);
 };
 
+/** The options, with the socket factory --tls chose. */
+type RunOptions = ClientOptions & { createSocket?: ((host: string, port: number) => SocketLike) | undefined };
+
 function newSession(
-  options: ClientOptions,
+  options: RunOptions,
   name: string,
   password: string | undefined,
   chalk: ChalkInstance,
@@ -48,7 +52,10 @@ function newSession(
     showReplayedHistory: !options.skipHistory,
     // A script should not hang for ever on a server that is gone, and fails
     // at once when there is none; a person at a terminal waits for it.
-    connection: scripting ? { maxReconnects: 10 } : { waitForServer: true },
+    connection: {
+      ...(scripting ? { maxReconnects: 10 } : { waitForServer: true }),
+      ...(options.createSocket !== undefined ? { createSocket: options.createSocket } : {}),
+    },
   });
 }
 
@@ -94,7 +101,7 @@ async function openWaiting(session: ChatSession): Promise<'open' | 'quit'> {
   }
 }
 
-async function interactive(options: ClientOptions, chalk: ChalkInstance): Promise<ExitCode> {
+async function interactive(options: RunOptions, chalk: ChalkInstance): Promise<ExitCode> {
   let name = options.name;
   if (name === undefined) {
     name = askName('Your name: ');
@@ -131,7 +138,7 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
       if (!(error instanceof ConnectError)) throw error;
       if (error.kind === 'connect') {
         fail(connectFailureText(error));
-        return EXIT.RUNTIME;
+        return isTlsFailure(error) ? EXIT.TLS_FAILED : EXIT.RUNTIME;
       }
       if (error.code === 'BAD_PASSWORD' && password !== undefined) {
         passwordsTried += 1;
@@ -165,7 +172,7 @@ async function interactive(options: ClientOptions, chalk: ChalkInstance): Promis
   }
 }
 
-async function scripting(options: ClientOptions, chalk: ChalkInstance): Promise<ExitCode> {
+async function scripting(options: RunOptions, chalk: ChalkInstance): Promise<ExitCode> {
   if (options.name === undefined) {
     process.stderr.write(usageLine('--name is required when stdin is not a terminal (scripting mode)'));
     return EXIT.USAGE;
@@ -187,7 +194,7 @@ async function scripting(options: ClientOptions, chalk: ChalkInstance): Promise<
     if (!(error instanceof ConnectError)) throw error;
     if (error.kind === 'connect') {
       fail(connectFailureText(error));
-      return EXIT.RUNTIME;
+      return isTlsFailure(error) ? EXIT.TLS_FAILED : EXIT.RUNTIME;
     }
     fail(loginFailureText(error, check.name));
     return REFUSALS.has(error.code) ? EXIT.LOGIN_REFUSED : EXIT.RUNTIME;
@@ -196,8 +203,21 @@ async function scripting(options: ClientOptions, chalk: ChalkInstance): Promise<
 }
 
 export async function main(argv: readonly string[]): Promise<ExitCode> {
-  const options = parseArgs(argv);
-  if (typeof options === 'number') return options;
+  const parsed = parseArgs(argv);
+  if (typeof parsed === 'number') return parsed;
+  let createSocket: ((host: string, port: number) => SocketLike) | undefined;
+  if (parsed.tls) {
+    try {
+      createSocket = tlsSocketFactory({ caFile: parsed.ca, insecure: parsed.insecure });
+    } catch (error) {
+      process.stderr.write(usageLine(`cannot read --ca ${parsed.ca}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+      return EXIT.USAGE;
+    }
+    if (parsed.insecure) {
+      process.stderr.write("chat-client: warning: --insecure: the server's certificate is not checked, so anyone on the way can read and change the chat\n");
+    }
+  }
+  const options = { ...parsed, createSocket };
   const chalk = makeChalk(options);
   return process.stdin.isTTY === true ? interactive(options, chalk) : scripting(options, chalk);
 }

@@ -7,6 +7,8 @@ import { checkName } from '../protocol/index.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 65432;
+/** The server's TLS port: --tls without --port connects here. */
+export const DEFAULT_TLS_PORT = 65433;
 export const DEFAULT_ROOM = 'lobby';
 /** Lines typed while disconnected that are kept for sending after reconnecting. */
 export const DEFAULT_QUEUE_LIMIT = 100;
@@ -22,6 +24,8 @@ export const EXIT = {
   USAGE: 2,
   /** The server refused the login: name taken or invalid, password wrong or missing. */
   LOGIN_REFUSED: 3,
+  /** --tls: the server's certificate could not be verified, or the port does not speak TLS. */
+  TLS_FAILED: 4,
   /** Scripting mode stopped by SIGINT/SIGTERM (after LOGOUT). */
   INTERRUPTED: 130,
 } as const;
@@ -44,6 +48,10 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> =
     code: EXIT.LOGIN_REFUSED,
     meaning: 'login refused: name taken or not allowed, wrong password (three tries at the prompt), password required but not given',
   },
+  {
+    code: EXIT.TLS_FAILED,
+    meaning: "`--tls`: the server's certificate could not be verified (not signed by a trusted CA or `--ca`, or not for `--host`), or the port does not speak TLS",
+  },
   { code: EXIT.INTERRUPTED, meaning: 'scripting mode stopped by SIGINT/SIGTERM (after `LOGOUT`)' },
 ];
 
@@ -55,6 +63,12 @@ export interface ClientOptions {
   passwordPrompt: boolean;
   /** --no-history: do not show the history the server replays after a login and a JOIN. */
   skipHistory: boolean;
+  /** Connect with TLS (to DEFAULT_TLS_PORT unless --port is given). */
+  tls: boolean;
+  /** A PEM file of the CA that signed the server's certificate (a private CA). */
+  ca: string | undefined;
+  /** Do not verify the server's certificate (testing only). */
+  insecure: boolean;
   /** true: --color, false: --no-color, undefined: decide from the terminal and NO_COLOR. */
   color: boolean | undefined;
 }
@@ -67,6 +81,9 @@ export function defaultOptions(): ClientOptions {
     room: DEFAULT_ROOM,
     passwordPrompt: false,
     skipHistory: false,
+    tls: false,
+    ca: undefined,
+    insecure: false,
     color: undefined,
   };
 }
@@ -79,7 +96,10 @@ export type OptionSpec = FlagSpec<Exclude<keyof ClientOptions, 'color'>, Kind>;
 /** Every value flag of `chat-client`, in `--help` order (--color/--no-color are added beside them). */
 export const OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'string', description: 'server address' },
-  { key: 'port', flag: '--port <number>', kind: 'port', description: 'server TCP port' },
+  { key: 'port', flag: '--port <number>', kind: 'port', description: `server TCP port (with --tls: ${DEFAULT_TLS_PORT})` },
+  { key: 'tls', flag: '--tls', kind: 'boolean', description: "connect with TLS and verify the server's certificate against --host" },
+  { key: 'ca', flag: '--ca <file>', kind: 'string', description: "with --tls: trust the CA in this PEM file (a private CA) besides the system's" },
+  { key: 'insecure', flag: '--insecure', kind: 'boolean', description: "with --tls: do not verify the server's certificate (testing only: anyone on the way could read along)" },
   { key: 'name', flag: '--name <name>', kind: 'string', description: 'your name (asked for when missing on a terminal)' },
   { key: 'room', flag: '--room <room>', kind: 'room', description: 'room to enter after logging in' },
   {

@@ -28,11 +28,11 @@ export function makeCa(dir = makeTempDir('chat-tls-')): { dir: string; caFile: s
   return { dir, caFile: path.join(dir, 'ca.pem'), caKey: path.join(dir, 'ca.key') };
 }
 
-/** A server certificate signed by the CA, for 127.0.0.1 and localhost, written as `<name>.pem` and `<name>.key`. */
-export function makeServerCert(ca: { dir: string; caFile: string; caKey: string }, name = 'server'): CertFiles {
+/** A server certificate signed by the CA, for `altNames` (127.0.0.1 and localhost), written as `<name>.pem` and `<name>.key`. */
+export function makeServerCert(ca: { dir: string; caFile: string; caKey: string }, name = 'server', altNames = 'IP:127.0.0.1,DNS:localhost'): CertFiles {
   const { dir } = ca;
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost', '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
-  fs.writeFileSync(path.join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${altNames}\n`);
   openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', ca.caFile, '-CAkey', ca.caKey, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
   const certFile = path.join(dir, `${name}.pem`);
   return { dir, caFile: ca.caFile, certFile, keyFile: path.join(dir, `${name}.key`), fingerprint: new X509Certificate(fs.readFileSync(certFile)).fingerprint256 };

@@ -32,9 +32,20 @@ describe('parseArgs', () => {
       room: 'lobby',
       passwordPrompt: false,
       skipHistory: false,
+      tls: false,
+      ca: undefined,
+      insecure: false,
       color: undefined,
     });
     expect([DEFAULT_HOST, DEFAULT_PORT]).toEqual(['127.0.0.1', 65432]);
+  });
+
+  it('--tls connects to the TLS port 65433 unless --port says otherwise; --ca and --insecure need --tls', () => {
+    expect(parse('--tls').result).toMatchObject({ tls: true, port: 65433 });
+    expect(parse('--tls', '--port', '7000').result).toMatchObject({ tls: true, port: 7000 });
+    expect(parse('--tls', '--ca', 'ca.pem', '--insecure').result).toMatchObject({ tls: true, ca: 'ca.pem', insecure: true, port: 65433 });
+    expect(parse('--insecure')).toMatchObject({ result: 2, err: 'chat-client: --insecure goes with --tls (see chat-client --help)\n' });
+    expect(parse('--ca', 'ca.pem')).toMatchObject({ result: 2, err: 'chat-client: --ca goes with --tls (see chat-client --help)\n' });
   });
 
   it('reads every flag', () => {
@@ -48,6 +59,9 @@ describe('parseArgs', () => {
       room: 'dev',
       passwordPrompt: true,
       skipHistory: true,
+      tls: false,
+      ca: undefined,
+      insecure: false,
       color: false,
     });
     expect(parse('--color').result).toMatchObject({ color: true });
