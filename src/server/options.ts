@@ -33,8 +33,10 @@ export interface ServerOptions {
   plain: boolean;
   /** Accept passwords over plain TCP from other machines while a TLS listener exists. */
   plainPasswords: boolean;
-  /** Cluster mode when set: redis://host:port[/db]. */
+  /** Cluster mode when set: redis://[:password@]host:port[/db], or rediss:// for TLS. */
   redisUrl: string;
+  /** A PEM file of the CA that signed Redis's certificate, for rediss:// ('' for the system's CAs). */
+  redisCa: string;
   workers: number;
 }
 
@@ -93,6 +95,7 @@ export function defaultOptions(): ServerOptions {
     plain: true,
     plainPasswords: false,
     redisUrl: '',
+    redisCa: '',
     workers: 1,
   };
 }
@@ -139,8 +142,9 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     flag: '--redis <url>',
     kind: 'url',
     env: REDIS_URL_ENV,
-    description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://host:port[/db]',
+    description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://[:password@]host:port[/db] (rediss:// for TLS)',
   },
+  { key: 'redisCa', flag: '--redis-ca <file>', kind: 'file', description: "with rediss://: trust the CA in this PEM file for Redis's certificate" },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ];
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
 import type { Logger } from './log.js';
 
@@ -23,16 +24,47 @@ export function reconnectDelay(retries: number, random: () => number = Math.rand
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-export async function connectRedis(url: string, log: Logger): Promise<RedisConnections> {
+/** The URL as logs and errors show it: a password in it is replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+export interface RedisTls {
+  /** A PEM file of the CA that signed Redis's certificate (for rediss:// URLs). */
+  caFile?: string | undefined;
+}
+
+export async function connectRedis(url: string, log: Logger, tls: RedisTls = {}): Promise<RedisConnections> {
+  // rediss:// is Redis over TLS; a private CA is read once, up front, so a wrong path fails the start clearly.
+  const secure = url.startsWith('rediss:');
+  let ca: string | undefined;
+  if (secure && tls.caFile !== undefined) {
+    try {
+      ca = readFileSync(tls.caFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read --redis-ca ${tls.caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => reconnectDelay(retries) };
+  /** Why the last attempt failed (a wrong password, a certificate), for the start-up error. */
+  let lastError: string | undefined;
   const make = (role: string): RedisClient => {
     const client: RedisClient = createClient({
       url,
       // Fail fast while disconnected instead of queueing: the caller answers UNAVAILABLE.
       disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => reconnectDelay(retries) },
+      socket: secure ? { ...socket, tls: true, ...(ca !== undefined ? { ca } : {}) } : socket,
     });
     let down = false;
     client.on('error', (err: Error) => {
+      lastError = err.message;
       if (!down) log.warn('redis-connection-error', { role, error: err.message });
       down = true;
     });
@@ -47,7 +79,10 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
   const connect = Promise.all([client.connect(), subscriber.connect()]);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${url}`)), CONNECT_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`cannot reach Redis at ${redactUrl(url)}${lastError === undefined ? '' : ` (${lastError})`}`)),
+      CONNECT_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([connect, timeout]);

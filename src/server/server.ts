@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Admission } from './admission.js';
 import { connectionCap, openFileLimit } from './fd-limit.js';
 import { defaultOptions, optionConflict, type ServerOptions } from './options.js';
+import { redactUrl } from './redis-connections.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import type { SocketListener } from './transports/socket-listener.js';
 import { TcpTransport } from './transports/tcp.js';
@@ -97,7 +98,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     host: first.host,
     ...(tcp ? { port: tcp.port } : {}),
     ...(tls ? { tlsPort: tls.port, fingerprint: tls.fingerprint } : {}),
-    ...(ctx.clustered ? { redis: options.redisUrl, node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
+    ...(ctx.clustered ? { redis: redactUrl(options.redisUrl), node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
   });
   if (cap < options.maxConnections) {
     log.warn('connection-cap-lowered', {

@@ -54,7 +54,7 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
   let bus = deps.bus;
   let redis: RedisConnections | undefined;
   if (options.redisUrl !== '' && store === undefined && bus === undefined) {
-    redis = await connectRedis(options.redisUrl, log);
+    redis = await connectRedis(options.redisUrl, log, { caFile: options.redisCa === '' ? undefined : options.redisCa });
     const redisBus = new RedisBus(
       nodeId,
       redis.client,

@@ -101,7 +101,8 @@ export function pingRedis(port: number, timeoutMs = 500): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // A server with a password answers NOAUTH: it is up all the same.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
     socket.once('close', () => done(false));
   });
@@ -136,8 +137,8 @@ function watchdog(redisPid: number): void {
   }
 }
 
-/** Starts a redis-server of this test's own; resolves once it answers PING. */
-export async function startRedis(): Promise<RedisInstance> {
+/** Starts a redis-server of this test's own (with `extraArgs`: --requirepass, --tls-port…); resolves once it answers PING. */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<RedisInstance> {
   const binary = findRedisServer();
   if (binary === undefined) throw new Error(MISSING);
   const port = await freePort();
@@ -151,6 +152,7 @@ export async function startRedis(): Promise<RedisInstance> {
     '--appendonly', 'yes',
     '--appendfsync', 'always',
     '--daemonize', 'no',
+    ...extraArgs,
   ];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
