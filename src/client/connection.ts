@@ -8,7 +8,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
-import { realTimers, type TimerHandle, type Timers } from './timers.js';
+import { realTimers, type TimerHandle, type Timers } from '../cli/timers.js';
 import { TLS_FAILURES } from './tls-failures.js';
 
 // The one place the client touches the network: a socket, the shared line

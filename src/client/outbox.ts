@@ -1,5 +1,5 @@
 import type { ServerFrame } from '../protocol/index.js';
-import type { TimerHandle, Timers } from './timers.js';
+import type { TimerHandle, Timers } from '../cli/timers.js';
 
 // Everything the client sends after login goes through one queue. One frame
 // is in flight at a time and counts as done when its answer arrives (the

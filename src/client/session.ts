@@ -22,7 +22,7 @@ import { DEFAULT_ROOM } from './options.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 import { renderFrame, renderNotice, type NoticeKind, type RenderContext } from './render.js';
 import { RecentMessages } from './recent.js';
-import { realTimers, type Timers } from './timers.js';
+import { realTimers, type Timers } from '../cli/timers.js';
 
 // The chat session both front ends share (the terminal REPL and scripting
 // mode): it turns typed lines into frames through the outbox, server frames

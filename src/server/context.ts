@@ -10,7 +10,7 @@ import type { Clock } from './rate-limit.js';
 import type { Relay } from './relay.js';
 import type { Session } from './session.js';
 import type { Store } from './storage/store.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../cli/timers.js';
 
 export interface ServerStats {
   readonly startedAt: number;

@@ -1,6 +1,6 @@
 import type { LineDecoder, LineEvent } from '../protocol/index.js';
 import type { Outbox } from './output-turn.js';
-import { sleep, type TimerHandle, type Timers } from './timers.js';
+import { sleep, type TimerHandle, type Timers } from '../cli/timers.js';
 
 // The earlier client's framing, in one place: it sends `1|name`, `2|name`
 // and `3|name:message` without line endings and reads each reply with one

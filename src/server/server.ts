@@ -13,7 +13,6 @@ import { createServerContext, type ServerDeps } from './wiring.js';
 // over them, and the transports in front, started and stopped in order.
 
 export type { ServerDeps } from './wiring.js';
-export { LEGACY_QUIET_MS } from './legacy-framing.js';
 
 export interface RunningServer {
   readonly host: string;

@@ -4,7 +4,7 @@ import { handleEvent } from './dispatch.js';
 import { leaveRoom } from './membership.js';
 import type { Room } from './presence.js';
 import { Session, TURN_OUTPUT_FACTOR, type CloseReason, type InputEvent, type SessionDeps, type SessionState } from './session.js';
-import type { TimerHandle } from './timers.js';
+import type { TimerHandle } from '../cli/timers.js';
 import type { Connection } from './transports/connection.js';
 
 // A session's life, from a transport's connection to its last notice: the

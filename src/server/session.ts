@@ -3,7 +3,7 @@ import { LegacyFraming } from './legacy-framing.js';
 import { Outbox, type OutboxLimits, type OutboxOwner, type TurnQueue } from './output-turn.js';
 import type { Room } from './presence.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../cli/timers.js';
 import type { Connection } from './transports/connection.js';
 
 /** A logged-in user's identity. */

@@ -21,7 +21,7 @@ import type { Session } from './session.js';
 import { RedisStore } from './storage/redis-store.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import type { Store } from './storage/store.js';
-import { realTimers, type Timers } from './timers.js';
+import { backgroundTimers, type Timers } from '../cli/timers.js';
 
 // The composition root: builds the back ends (store, bus, directory) for
 // single-node or cluster mode and the layers over them, and closes them in
@@ -48,7 +48,7 @@ const NOT_STORED = 'your message could not be stored, so nobody got it; try agai
 export async function createServerContext(options: ServerOptions, deps: ServerDeps = {}): Promise<Wiring> {
   const log = deps.log ?? createLogger({ level: options.logLevel, json: options.logJson });
   const clock = deps.clock ?? Date.now;
-  const timers = deps.timers ?? realTimers;
+  const timers = deps.timers ?? backgroundTimers;
   const nodeId = deps.bus?.nodeId ?? randomUUID();
   let store = deps.store;
   let bus = deps.bus;

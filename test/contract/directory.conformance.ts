@@ -19,7 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Directory, LostUser } from '../../src/server/directory/directory.js';
 import type { Presence, Room } from '../../src/server/presence.js';
 import { Session, type SessionDeps } from '../../src/server/session.js';
-import { realTimers } from '../../src/server/timers.js';
+import { backgroundTimers } from '../../src/cli/timers.js';
 import { FakeConnection } from '../helpers/fake-socket.js';
 
 export interface DirectoryNode {
@@ -66,7 +66,7 @@ const SESSION_DEPS: SessionDeps = {
   // The suite's sessions send nothing; the turn is never asked to write.
   turn: { markDirty: () => undefined },
   clock: Date.now,
-  timers: realTimers,
+  timers: backgroundTimers,
   dispatch: () => undefined,
   onStateChange: () => undefined,
 };

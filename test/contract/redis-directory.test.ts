@@ -16,7 +16,7 @@ import { createLogger } from '../../src/server/log.js';
 import { Presence, type Room } from '../../src/server/presence.js';
 import { connectRedis, type RedisConnections } from '../../src/server/redis-connections.js';
 import type { Session } from '../../src/server/session.js';
-import type { Timers } from '../../src/server/timers.js';
+import type { Timers } from '../../src/cli/timers.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 import { redisClient, sharedRedis, type SharedRedis } from '../helpers/redis.js';
 import { describeDirectoryConformance, makeSession, type DirectoryNode, type DirectoryNodes } from './directory.conformance.js';

@@ -1,14 +1,9 @@
-// A manual clock for tests: time moves only when `advance` is called. It is
-// both the client's Timers (reconnect backoff, heartbeats, pacing) and the
-// server's (login deadline, legacy framing's quiet spell, the login reply's
-// gap): the two interfaces have the same shape.
+// A manual clock for tests: time moves only when `advance` is called. The
+// client and the server take the same Timers (src/cli/timers.ts).
 
-import type { Timers as ClientTimers, TimerHandle as ClientTimerHandle } from '../../src/client/timers.js';
-import type { Timers as ServerTimers, TimerHandle as ServerTimerHandle } from '../../src/server/timers.js';
+import type { TimerHandle, Timers } from '../../src/cli/timers.js';
 
-type TimerHandle = ClientTimerHandle & ServerTimerHandle;
-
-export class FakeTimers implements ClientTimers, ServerTimers {
+export class FakeTimers implements Timers {
   private time: number;
   private nextId = 1;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();

@@ -24,6 +24,14 @@ function certs(): CertFiles {
 
 const trusting = (files: CertFiles): tls.ConnectionOptions => ({ ca: fs.readFileSync(files.caFile) });
 
+/** A new certificate and key written over `files`, as a renewal does; returns the new pair. */
+function renewed(ca: ReturnType<typeof makeCa>, files: CertFiles): CertFiles {
+  const next = makeServerCert(ca, 'renewed');
+  fs.copyFileSync(next.certFile, files.certFile);
+  fs.copyFileSync(next.keyFile, files.keyFile);
+  return next;
+}
+
 function fingerprintOf(client: LineClient): string | undefined {
   return (client.socket as tls.TLSSocket).getPeerX509Certificate()?.fingerprint256;
 }
@@ -71,9 +79,7 @@ describe('the TLS listener', () => {
     await before.login('alice');
     expect(fingerprintOf(before)).toBe(first.fingerprint);
 
-    const second = makeServerCert(ca, 'second');
-    fs.copyFileSync(second.certFile, first.certFile);
-    fs.copyFileSync(second.keyFile, first.keyFile);
+    const second = renewed(ca, first);
     expect(srv.reloadTls()).toBe(true);
     const after = await LineClient.connectTls(srv.tlsPort!, trusting(first));
     expect(fingerprintOf(after)).toBe(second.fingerprint);
@@ -96,9 +102,7 @@ describe('the TLS listener', () => {
     const open = await LineClient.connectTls(srv.tlsPort!, trusting(first));
     await open.login('alice');
     expect(fingerprintOf(open)).toBe(first.fingerprint);
-    const second = makeServerCert(ca, 'second');
-    fs.copyFileSync(second.certFile, first.certFile);
-    fs.copyFileSync(second.keyFile, first.keyFile);
+    const second = renewed(ca, first);
     srv.kill('SIGHUP');
     await eventually(() => srv.stderr().includes('"tls-reloaded"'));
     expect(srv.stderr()).toContain(second.fingerprint);

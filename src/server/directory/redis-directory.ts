@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Presence, Room } from '../presence.js';
 import type { RedisClient } from '../redis-connections.js';
 import type { Session, User } from '../session.js';
-import { realTimers, type TimerHandle, type Timers } from '../timers.js';
+import { backgroundTimers, type TimerHandle, type Timers } from '../../cli/timers.js';
 import { sortNames, sortRooms, type RoomCount } from '../sorting.js';
 import type { Directory, LostUser, UserLocation } from './directory.js';
 
@@ -97,7 +97,7 @@ export class RedisDirectory implements Directory {
     private readonly subscriber: RedisClient,
     private readonly node: NodeView,
     private readonly log: Logger,
-    private readonly timers: Timers = realTimers,
+    private readonly timers: Timers = backgroundTimers,
   ) {}
 
   get available(): boolean {
