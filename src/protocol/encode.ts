@@ -33,3 +33,10 @@ export const encodeHistoryRequest = (count?: number): string =>
   count === undefined ? 'HISTORY\n' : `HISTORY|${count}\n`;
 export const encodePing = (token?: string): string => (token === undefined ? 'PING\n' : `PING|${token}\n`);
 export const encodeBare = (type: 'USERS' | 'ROOMS' | 'LOGOUT' | 'STATS' | 'HELP'): string => `${type}\n`;
+export const encodePasswordChange = (old: string, password: string): string => `PASSWORD|${old}|${password}\n`;
+export const encodeKick = (name: string, reason = ''): string => (reason === '' ? `KICK|${name}\n` : `KICK|${name}|${reason}\n`);
+export const encodeBan = (name: string, minutes: number, reason = ''): string => `BAN|${name}|${minutes}${reason === '' ? '' : `|${reason}`}\n`;
+export const encodeMute = (name: string, minutes: number, reason = ''): string => `MUTE|${name}|${minutes}${reason === '' ? '' : `|${reason}`}\n`;
+export const encodeUnban = (name: string): string => `UNBAN|${name}\n`;
+export const encodeUnmute = (name: string): string => `UNMUTE|${name}\n`;
+export const encodeModlog = (count?: number): string => (count === undefined ? 'MODLOG\n' : `MODLOG|${count}\n`);

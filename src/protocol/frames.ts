@@ -38,6 +38,9 @@ export const ERROR_CODES = {
   UNAVAILABLE: 'UNAVAILABLE',
   MAILBOX_FULL: 'MAILBOX_FULL',
   TLS_REQUIRED: 'TLS_REQUIRED',
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  BANNED: 'BANNED',
+  MUTED: 'MUTED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
@@ -54,7 +57,16 @@ export type ClientFrame =
   | { type: 'PING'; token: string }
   | { type: 'LOGOUT' }
   | { type: 'STATS' }
-  | { type: 'HELP' };
+  | { type: 'HELP' }
+  // Added by this project (docs/PROTOCOL.md): one's own password, and moderation by operators.
+  | { type: 'PASSWORD'; old: string; password: string }
+  | { type: 'KICK'; name: string; reason: string }
+  /** `minutes` 0: until lifted. */
+  | { type: 'BAN'; name: string; minutes: number; reason: string }
+  | { type: 'UNBAN'; name: string }
+  | { type: 'MUTE'; name: string; minutes: number; reason: string }
+  | { type: 'UNMUTE'; name: string }
+  | { type: 'MODLOG'; count?: number };
 
 /** A parsed server frame, as the client sees it. */
 export type ServerFrame =

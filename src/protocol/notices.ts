@@ -21,3 +21,24 @@ export function parsePresence(text: string): PresenceNotice | undefined {
   if (room === '') return undefined;
   return { name: match[1]!, event: match[2] as 'joined' | 'left', room };
 }
+
+/** When a sanction ends, as notices and errors say it: `until 2026-12-02T03:10:00Z`, or `until lifted`. */
+export function untilText(until: number): string {
+  return until === 0 ? 'until lifted' : `until ${new Date(until).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+}
+
+export type Removal = { action: 'kicked' | 'banned'; by: string };
+
+/** What a kicked or banned user is told before the server closes the connection. */
+export function removedNotice(action: Removal['action'], by: string, reason: string, until?: number): string {
+  const when = action === 'banned' && until !== undefined ? ` ${untilText(until)}` : '';
+  return `you were ${action} by ${by}${when}${reason === '' ? '' : `: ${reason}`}`;
+}
+
+const REMOVED = /^you were (kicked|banned) by (\S+)/u;
+
+/** Reads a removedNotice (a client does not reconnect after one); undefined for any other text. */
+export function parseRemoved(text: string): Removal | undefined {
+  const match = REMOVED.exec(text);
+  return match === null ? undefined : { action: match[1] as Removal['action'], by: match[2]! };
+}

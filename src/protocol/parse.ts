@@ -54,6 +54,9 @@ function unknownType(sent: string, hasPayload: boolean): ParseResult<ClientFrame
 
 const HISTORY_COUNT = /^[0-9]+$/;
 
+/** The longest sanction in minutes: ten years (0 means until lifted). */
+export const MAX_SANCTION_MINUTES = 10 * 366 * 24 * 60;
+
 type ClientParser = (payload: string | undefined) => ParseResult<ClientFrame>;
 
 const ok = (frame: ClientFrame): ParseResult<ClientFrame> => ({ ok: true, frame });
@@ -69,6 +72,34 @@ function parseLogin(payload: string | undefined): ParseResult<ClientFrame> {
 function parseText(payload: string | undefined, seed: boolean): ParseResult<ClientFrame> {
   if (payload === undefined || payload === '') return fail('BAD_FRAME', 'usage: TEXT|message');
   return ok({ type: 'TEXT', message: payload, seed });
+}
+
+/** `name` or `name|rest`, the name not empty. */
+function nameAnd(payload: string | undefined, fields: number): string[] | undefined {
+  if (payload === undefined) return undefined;
+  const parts = splitFields(payload, fields);
+  return parts[0] === '' ? undefined : parts;
+}
+
+function parseMinutes(text: string | undefined): number | undefined {
+  if (text === undefined || !HISTORY_COUNT.test(text)) return undefined;
+  const n = Number(text);
+  return n <= MAX_SANCTION_MINUTES ? n : undefined;
+}
+
+/** BAN|name|minutes|reason and MUTE|name|minutes|reason (the reason may be left out). */
+function parseSanction(type: 'BAN' | 'MUTE'): ClientParser {
+  const usage = `usage: ${type}|name|minutes|reason (minutes 0 = until lifted, at most ${MAX_SANCTION_MINUTES})`;
+  return (payload) => {
+    const parts = nameAnd(payload, 3);
+    const minutes = parseMinutes(parts?.[1]);
+    if (parts === undefined || minutes === undefined) return fail('BAD_FRAME', usage);
+    return ok({ type, name: parts[0]!, minutes, reason: parts[2] ?? '' });
+  };
+}
+
+function parseNameOnly(type: 'UNBAN' | 'UNMUTE'): ClientParser {
+  return (payload) => (payload === undefined || payload === '' ? fail('BAD_FRAME', `usage: ${type}|name`) : ok({ type, name: payload }));
 }
 
 function noPayload(frame: ClientFrame): ClientParser {
@@ -106,6 +137,28 @@ const CLIENT_PARSERS: Record<string, ClientParser> = {
   '2': noPayload({ type: 'LOGOUT' }),
   STATS: noPayload({ type: 'STATS' }),
   HELP: noPayload({ type: 'HELP' }),
+  PASSWORD: (payload) => {
+    const usage = 'usage: PASSWORD|old password|new password';
+    if (payload === undefined) return fail('BAD_FRAME', usage);
+    const [old, password] = splitFields(payload, 2) as [string, string | undefined];
+    if (old === '' || password === undefined) return fail('BAD_FRAME', usage);
+    if (password === '') return fail('BAD_PASSWORD', 'the new password must not be empty');
+    return ok({ type: 'PASSWORD', old, password });
+  },
+  KICK: (payload) => {
+    const parts = nameAnd(payload, 2);
+    if (parts === undefined) return fail('BAD_FRAME', 'usage: KICK|name|reason (the reason may be left out)');
+    return ok({ type: 'KICK', name: parts[0]!, reason: parts[1] ?? '' });
+  },
+  BAN: parseSanction('BAN'),
+  UNBAN: parseNameOnly('UNBAN'),
+  MUTE: parseSanction('MUTE'),
+  UNMUTE: parseNameOnly('UNMUTE'),
+  MODLOG: (payload) => {
+    if (payload === undefined || payload === '') return ok({ type: 'MODLOG' });
+    if (!HISTORY_COUNT.test(payload) || Number(payload) < 1) return fail('BAD_FRAME', 'usage: MODLOG or MODLOG|n with n a positive whole number');
+    return ok({ type: 'MODLOG', count: Math.min(Number(payload), Number.MAX_SAFE_INTEGER) });
+  },
 };
 
 /** Every frame type a client may send, seed aliases included (for HELP and its test). */

@@ -1,3 +1,4 @@
+import type { DepartedAddresses } from './departed-addresses.js';
 import type { Directory } from './directory/directory.js';
 import type { RoomHistory } from './history.js';
 import type { Logger } from './log.js';
@@ -43,6 +44,8 @@ export interface ServerContext {
   readonly turn: OutputTurn<Pledge>;
   /** Wrong passwords per address, per address and name, and the brake per name. */
   readonly loginGuard: LoginGuard;
+  /** Addresses of users who left this node recently, for a ban of someone just gone. */
+  readonly departed: DepartedAddresses;
   /** Whether this node is one of a cluster (Redis). */
   readonly clustered: boolean;
 }

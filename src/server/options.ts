@@ -1,3 +1,4 @@
+import { checkName } from '../protocol/index.js';
 import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
 
 // The server's options: one table drives the defaults, commander's flags,
@@ -38,6 +39,10 @@ export interface ServerOptions {
   /** A PEM file of the CA that signed Redis's certificate, for rediss:// ('' for the system's CAs). */
   redisCa: string;
   workers: number;
+  /** Registered names that may moderate (KICK, BAN, MUTE…), besides those granted in the store. */
+  operators: string[];
+  /** Shortest password of a new account or a new password, in characters. */
+  minPasswordLength: number;
 }
 
 /** Where cluster mode's Redis URL may come from instead of --redis. */
@@ -65,6 +70,7 @@ export const DEFAULT_MAILBOX_MAX_BYTES = 256 * 1024;
 export const DEFAULT_OUTPUT_CAP_BYTES = 256 * 1024;
 export const DEFAULT_KEEPALIVE_MS = 30_000;
 export const DEFAULT_WRITE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MIN_PASSWORD_LENGTH = 8;
 
 export function defaultOptions(): ServerOptions {
   return {
@@ -97,10 +103,12 @@ export function defaultOptions(): ServerOptions {
     redisUrl: '',
     redisCa: '',
     workers: 1,
+    operators: [],
+    minPasswordLength: DEFAULT_MIN_PASSWORD_LENGTH,
   };
 }
 
-type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url';
+type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names';
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
@@ -118,6 +126,13 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     kind: 'boolean',
     description: 'with a TLS listener, still accept passwords over plain TCP from other machines (TLS_REQUIRED otherwise)',
   },
+  {
+    key: 'operators',
+    flag: '--operator <name>',
+    kind: 'names',
+    description: 'a registered name that may KICK, BAN and MUTE once logged in with its password (repeat for more; see also chat-server accounts operator)',
+  },
+  { key: 'minPasswordLength', flag: '--min-password-length <n>', kind: 'int', min: 1, max: 1024, description: 'shortest password of a new account or PASSWORD change, in characters (BAD_PASSWORD)' },
   { key: 'dataDir', flag: '--data-dir <path>', kind: 'string', description: 'folder for the database (created on first use)' },
   { key: 'maxLineBytes', flag: '--max-line-bytes <n>', kind: 'int', min: 64, description: 'longest accepted line, in bytes (LINE_TOO_LONG)' },
   { key: 'maxMessageChars', flag: '--max-message <n>', kind: 'int', min: 1, description: 'longest message, in characters (MESSAGE_TOO_LONG)' },
@@ -186,6 +201,14 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
   },
   url: { parse: (text) => checkRedisUrl(text), show: (value) => (value === '' ? 'off' : String(value)) },
   boolean: { show: (value) => (value ? 'on' : 'off') },
+  names: {
+    parse: (text, spec, previous) => {
+      const check = checkName(text);
+      if (!check.ok) throw new OptionValueError(`${flagName(spec)} '${text}' is not a valid name: ${check.reason}`);
+      return [...((previous as string[] | undefined) ?? []), check.name];
+    },
+    show: (value) => ((value as string[]).length === 0 ? 'none' : (value as string[]).join(', ')),
+  },
 };
 
 /** The server's flags: commander's options, their values and the README table. */

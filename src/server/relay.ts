@@ -9,6 +9,8 @@ import type { Session } from './session.js';
  * batch); other nodes get the line on the bus.
  */
 export class Relay {
+  private controlListener: ((body: string) => void) | undefined;
+
   constructor(
     private readonly presence: Presence<Session>,
     private readonly sessions: ReadonlySet<Session>,
@@ -58,6 +60,16 @@ export class Relay {
     return buffer;
   }
 
+  /** A command for every other node (this node carries it out itself). */
+  toOtherNodes(body: string): void {
+    if (this.bus.shared) this.bus.publish({ kind: 'control', line: body });
+  }
+
+  /** Where commands from other nodes go. */
+  onControl(listener: (body: string) => void): void {
+    this.controlListener = listener;
+  }
+
   /** Every session on this node alone (its shutdown notice: the other nodes go on). */
   toThisNode(line: string): void {
     const buffer = Buffer.from(line);
@@ -76,6 +88,9 @@ export class Relay {
         break;
       case 'everyone':
         this.toThisNode(event.line);
+        break;
+      case 'control':
+        this.controlListener?.(event.line);
         break;
     }
   }

@@ -23,6 +23,8 @@ export const LEAVE_NOTE: Partial<Record<CloseReason, string>> = {
   flood: 'flooding',
   replaced: 'logged in again elsewhere',
   'write-timeout': 'not reading',
+  kicked: 'kicked',
+  banned: 'banned',
   shutdown: 'server shutting down',
 };
 
@@ -123,8 +125,10 @@ export class SessionLifecycle {
     if (user === undefined || ctx.presence.user(user.key) !== session) return;
     const reason = session.closeReason ?? 'peer-closed';
     ctx.directory.release(session, user.key);
+    ctx.departed.remember(user.key, session.address);
+    const note = session.leaveNote ?? LEAVE_NOTE[reason];
     // Deferred so a drop in the middle of a broadcast does not interleave its notice.
-    if (room !== undefined) queueMicrotask(() => leaveRoom(ctx, session, user, room, LEAVE_NOTE[reason]));
+    if (room !== undefined) queueMicrotask(() => leaveRoom(ctx, session, user, room, note));
     ctx.log.info('logout', { session: session.id, name: user.name, reason });
   }
 

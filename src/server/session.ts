@@ -5,6 +5,7 @@ import type { Room } from './presence.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Timers } from '../cli/timers.js';
 import type { Connection } from './transports/connection.js';
+import type { Sanction } from './storage/store.js';
 
 /** A logged-in user's identity. */
 export interface User {
@@ -42,6 +43,8 @@ export type CloseReason =
   | 'http-request'
   | 'replaced'
   | 'write-timeout'
+  | 'kicked'
+  | 'banned'
   | 'shutdown';
 
 /** All frames together may come this many times faster than messages. */
@@ -95,6 +98,12 @@ export class Session implements OutboxOwner {
   lastActive: number;
   linesSeen = 0;
   closeReason: CloseReason | undefined;
+  /** What the room is told when this session leaves, instead of the reason's usual note (a kick says who and why). */
+  leaveNote: string | undefined;
+  /** Logged in to a registered name with its password. */
+  registered = false;
+  /** The mute in force when the session logged in or since (moderation.ts). */
+  mute: Sanction | undefined;
 
   /** Input events waiting while an asynchronous handler of this session runs. */
   readonly inbox: InputEvent[] = [];

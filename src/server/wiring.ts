@@ -3,6 +3,7 @@ import type { Bus } from './bus/bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus, databaseOf } from './bus/redis-bus.js';
 import type { ServerContext, ServerStats } from './context.js';
+import { DepartedAddresses } from './departed-addresses.js';
 import type { Directory } from './directory/directory.js';
 import { LocalDirectory } from './directory/local-directory.js';
 import { RedisDirectory } from './directory/redis-directory.js';
@@ -10,6 +11,7 @@ import { RoomHistory } from './history.js';
 import { createLogger, type Logger } from './log.js';
 import { FAILURE_WINDOW_MS, LoginGuard } from './login-guard.js';
 import { announceLost } from './membership.js';
+import { applyFromBus } from './moderation.js';
 import type { ServerOptions } from './options.js';
 import { OutputTurn } from './output-turn.js';
 import { Pledges, type Pledge } from './pledges.js';
@@ -125,9 +127,11 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
     pledges,
     turn,
     loginGuard,
+    departed: new DepartedAddresses(),
     clustered: connections !== undefined,
   };
   directory.onUsersLost((lost) => announceLost(ctx, lost));
+  ctx.relay.onControl((body) => applyFromBus(ctx, body));
   const sweeper = setInterval(() => loginGuard.sweep(), FAILURE_WINDOW_MS).unref();
 
   return {

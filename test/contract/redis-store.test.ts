@@ -74,7 +74,7 @@ describe('RedisStore specifics', () => {
     store.appendRoom({ time: 1, roomKey: 'lobby', room: 'Lobby', from: 'alice', message: 'acknowledged' });
     store.appendPrivate({ time: 2, from: 'alice', fromKey: 'alice', to: 'Bob', toKey: 'bob', message: 'for later', delivered: false });
     await store.flush();
-    const bob = { key: 'bob', name: 'Bob', secret: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==', createdAt: 3 };
+    const bob = { key: 'bob', name: 'Bob', secret: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==', createdAt: 3, operator: false };
     expect(await store.createAccount(bob)).toBe(true);
 
     await own.kill();

@@ -49,6 +49,7 @@ const account = (key: string, extra: Partial<Account> = {}): Account => ({
   name: key.toUpperCase(),
   secret: `scrypt$16384$8$1$c2FsdA==$${key}-hash`,
   createdAt: T0,
+  operator: false,
   ...extra,
 });
 

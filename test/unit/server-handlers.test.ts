@@ -166,7 +166,7 @@ beforeAll(async () => {
 });
 
 async function register(h: Harness, name: string): Promise<void> {
-  const created = await h.store.createAccount({ key: name.toLowerCase(), name, secret: SECRET_PW1, createdAt: T0 });
+  const created = await h.store.createAccount({ key: name.toLowerCase(), name, secret: SECRET_PW1, createdAt: T0, operator: false });
   expect(created).toBe(true);
 }
 

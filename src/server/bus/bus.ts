@@ -10,7 +10,9 @@ export type BusEvent =
   /** A line for one user, on the node that holds them. */
   | { kind: 'user'; node: string; userKey: string; line: string }
   /** A line for every session on every node. */
-  | { kind: 'everyone'; line: string };
+  | { kind: 'everyone'; line: string }
+  /** A command for every node (moderation): one JSON text, opaque to the bus and never joined with another. */
+  | { kind: 'control'; line: string };
 
 export interface Envelope {
   node: string;

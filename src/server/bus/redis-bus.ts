@@ -38,6 +38,8 @@ export function encodeEnvelope(node: string, event: BusEvent): string {
       return `${node}${SEP}user${SEP}${event.node}:${event.userKey}${SEP}${event.line}`;
     case 'everyone':
       return `${node}${SEP}everyone${SEP}${SEP}${event.line}`;
+    case 'control':
+      return `${node}${SEP}control${SEP}${SEP}${event.line}`;
   }
 }
 
@@ -59,6 +61,8 @@ export function decodeEnvelope(payload: string): { node: string; event: BusEvent
     }
     case 'everyone':
       return { node, event: { kind, line } };
+    case 'control':
+      return { node, event: { kind, line } };
     default:
       return undefined;
   }
@@ -68,7 +72,7 @@ export class RedisBus implements Bus {
   readonly shared = true;
   private handler: ((event: BusEvent) => void) | undefined;
   /** This turn's events in order; consecutive lines for one channel and target share an entry. */
-  private queue: Array<{ key: string; channel: string; event: BusEvent; lines: string[] }> = [];
+  private queue: Array<{ key: string | undefined; channel: string; event: BusEvent; lines: string[] }> = [];
   private readonly rooms = new Set<string>();
   private readonly channels: ReturnType<typeof busChannels>;
 
@@ -99,6 +103,10 @@ export class RedisBus implements Bus {
    * consecutive ones, so every line keeps its place in the publisher's order.
    */
   publish(event: BusEvent): void {
+    if (event.kind === 'control') {
+      this.queue.push({ key: undefined, channel: this.channels.everyone, event, lines: [] });
+      return;
+    }
     const channel =
       event.kind === 'room'
         ? this.channels.room(event.roomKey)
@@ -116,7 +124,7 @@ export class RedisBus implements Bus {
     const queue = this.queue;
     this.queue = [];
     for (const { channel, event, lines } of queue) {
-      const line = lines.length === 1 ? lines[0]! : lines.join('');
+      const line = event.kind === 'control' ? event.line : lines.length === 1 ? lines[0]! : lines.join('');
       this.publisher.publish(channel, encodeEnvelope(this.nodeId, { ...event, line })).catch(this.onError);
     }
   }

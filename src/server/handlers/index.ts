@@ -2,6 +2,8 @@ import { login } from './login.js';
 import { privateMessage, text } from './messages.js';
 import { history, help, logout, ping, stats } from './info.js';
 import { join, rooms, users } from './rooms.js';
+import { ban, kick, modlog, mute, unban, unmute } from './moderation.js';
+import { password } from './password.js';
 import type { ClientFrame } from '../../protocol/index.js';
 import type { FrameOf, OpenFrameType, OpenHandlerTable, UserHandlerTable } from './types.js';
 
@@ -22,6 +24,13 @@ export const USER_HANDLERS: UserHandlerTable = {
   ROOMS: rooms,
   HISTORY: history,
   STATS: stats,
+  PASSWORD: password,
+  KICK: kick,
+  BAN: ban,
+  UNBAN: unban,
+  MUTE: mute,
+  UNMUTE: unmute,
+  MODLOG: modlog,
 };
 
 export function isOpenFrame(frame: ClientFrame): frame is FrameOf<OpenFrameType> {

@@ -1,8 +1,10 @@
-import { ChatError, checkName, encodePrivate, encodeSuccess, encodeSystem, nameSkeleton } from '../../protocol/index.js';
+import { ChatError, checkName, codePointLength, encodePrivate, encodeSuccess, encodeSystem, nameSkeleton, untilText } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import { isLoopback } from '../admission.js';
 import type { ServerContext } from '../context.js';
+import { addressKey } from '../login-guard.js';
 import { moveToRoom } from '../membership.js';
+import { isOperator } from '../moderation.js';
 import { LOBBY } from '../presence.js';
 import type { Session } from '../session.js';
 import type { Account } from '../storage/store.js';
@@ -16,6 +18,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
   if (frame.password !== undefined) requireSafePasswordPath(ctx, session);
+  await refuseBanned(ctx, session, key, check.name);
   // A registered user may take their name back from a stale connection of their own, with the password.
   const holder = ctx.presence.user(key);
   if (holder !== undefined && (frame.password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
@@ -47,7 +50,11 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
     return;
   }
 
+  session.registered = account !== undefined;
   session.setState({ kind: 'joining', name, key });
+  // Read once the name is held here: a mute from now on reaches this session (moderation.ts).
+  session.mute = (await ctx.store.sanctionsFor(key, undefined, ctx.clock())).mute;
+  if (!session.open) return;
   ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
   const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
   session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
@@ -62,11 +69,32 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
  * over TLS: a client pointed at the plain port by mistake would send it in
  * clear text. Loopback is exempt (nothing crosses a network).
  */
-function requireSafePasswordPath(ctx: ServerContext, session: Session): void {
+export function requireSafePasswordPath(ctx: ServerContext, session: Session): void {
   const { options } = ctx;
   if (options.tlsCert === '' || options.plainPasswords || session.connection.secure || isLoopback(session.address)) return;
   const port = options.tlsPort === 0 ? '' : ` (port ${options.tlsPort})`;
   throw new ChatError('TLS_REQUIRED', `passwords are accepted only over TLS${port} from other machines; reconnect with TLS`);
+}
+
+/**
+ * A banned name, or any name from a banned address, is refused. An
+ * operator's name is spared the address ban (the password still has to be
+ * right): an operator behind the troll's address is not locked out.
+ */
+async function refuseBanned(ctx: ServerContext, session: Session, key: string, name: string): Promise<void> {
+  const { ban, addressBan } = await ctx.store.sanctionsFor(key, addressKey(session.address), ctx.clock());
+  const because = (reason: string): string => (reason === '' ? '' : `: ${reason}`);
+  if (ban !== undefined) throw new ChatError('BANNED', `${ban.name} is banned ${untilText(ban.until)}${because(ban.reason)}`);
+  if (addressBan !== undefined && !(await isOperator(ctx, key))) {
+    ctx.log.warn('banned-address', { session: session.id, name, address: session.address, ban: addressBan.name });
+    throw new ChatError('BANNED', `your address is banned ${untilText(addressBan.until)}${because(addressBan.reason)}`);
+  }
+}
+
+/** New passwords (a registration's, a PASSWORD change's) have at least --min-password-length characters. */
+export function requirePasswordLength(ctx: ServerContext, password: string, who = 'a new password needs'): void {
+  const min = ctx.options.minPasswordLength;
+  if (codePointLength(password, min) < min) throw new ChatError('BAD_PASSWORD', `${who} at least ${min} characters`);
 }
 
 /** Mailbox messages handed to the socket per step; marked delivered once sent on. */
@@ -123,11 +151,12 @@ async function authenticate(
   let account = await ctx.store.getAccount(key);
   if (account === undefined) {
     await refuseLookalike(ctx, key, name);
+    requirePasswordLength(ctx, password, `${name} is not registered yet, and a new account needs`);
     const allowed = guard.mayRegister(session.address);
     if (allowed.refused) throw new ChatError('RATE_LIMITED', allowed.reason);
     const candidate = await guard.register(session.address, async () => {
       const secret = await hashPassword(password);
-      const made: Account = { key, name, secret, createdAt: ctx.clock() };
+      const made: Account = { key, name, secret, createdAt: ctx.clock(), operator: false };
       return (await ctx.store.createAccount(made)) ? made : undefined;
     });
     if (candidate !== undefined) {

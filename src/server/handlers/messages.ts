@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import type { ActiveState, Session, User } from '../session.js';
+import { requireUnmuted } from '../moderation.js';
 import { requireDirectory } from './availability.js';
 import { whenReady, type FrameOf } from './types.js';
 
@@ -40,6 +41,7 @@ function withoutOwnPrefix(me: User, message: string): string {
 
 export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>, me: ActiveState): void {
   requireDirectory(ctx);
+  requireUnmuted(ctx, session);
   takeMessageToken(session);
   const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
   const { room, name: from } = me;
@@ -52,6 +54,7 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
 
 export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>, me: ActiveState): void | Promise<void> {
   requireDirectory(ctx);
+  requireUnmuted(ctx, session);
   takeMessageToken(session);
   const target = checkName(frame.to);
   if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);

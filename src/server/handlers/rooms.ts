@@ -2,6 +2,7 @@ import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '..
 import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
 import type { ActiveState, Session } from '../session.js';
+import { requireUnmuted } from '../moderation.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
@@ -9,6 +10,7 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
   const check = checkName(frame.room, 'room name');
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   requireDirectory(ctx);
+  requireUnmuted(ctx, session);
   if (me.room.key === check.key) {
     session.send(encodeSystem(`you are already in ${me.room.name}`));
     return;

@@ -1,6 +1,6 @@
 import { nameSkeleton } from '../../protocol/index.js';
 import type { RedisClient } from '../redis-connections.js';
-import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, SanctionKind, Sanctions, Store } from './store.js';
 
 // Cluster mode's store: room history in one capped stream per room, private
 // messages in a capped stream (the record) plus a list per addressee of those
@@ -19,7 +19,94 @@ export const redisKeys = {
   accounts: 'chat:accounts',
   /** skeleton → JSON { key, name } of the first account that looks like it. */
   skeletons: 'chat:account-skeletons',
+  /** name key → JSON of the ban or mute (without addresses). */
+  sanctions: (kind: SanctionKind) => `chat:sanctions:${kind}`,
+  /** The addresses a ban holds, and the bans holding an address. */
+  banAddresses: (userKey: string) => `chat:ban-addresses:${userKey}`,
+  addressBans: (address: string) => `chat:address-bans:${address}`,
+  modlog: 'chat:modlog',
 };
+
+/** MODLOG entries kept in cluster mode (the oldest dropped first). */
+const MODLOG_LENGTH = 10_000;
+
+// Changes one field of an account's JSON. KEYS: accounts. ARGV: key, field, value, 'b' for a boolean.
+const SET_ACCOUNT_FIELD = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local a = cjson.decode(v)
+if ARGV[4] == 'b' then a[ARGV[2]] = (ARGV[3] == '1') else a[ARGV[2]] = ARGV[3] end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(a))
+return 1`;
+
+// KEYS: accounts, skeletons, the mailbox list. ARGV: key, skeleton.
+const DELETE_ACCOUNT = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+local s = redis.call('HGET', KEYS[2], ARGV[2])
+if s and cjson.decode(s).key == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+redis.call('DEL', KEYS[3])
+return 1`;
+
+// A ban with its addresses, at once. KEYS: bans. ARGV: key, JSON, addresses…
+const PUT_BAN = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 3, #ARGV do
+  redis.call('SADD', 'chat:ban-addresses:' .. ARGV[1], ARGV[i])
+  redis.call('SADD', 'chat:address-bans:' .. ARGV[i], ARGV[1])
+end
+return 1`;
+
+// KEYS: bans. ARGV: key, addresses… (only while the name is banned).
+const ADD_BAN_ADDRESSES = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, #ARGV do
+  redis.call('SADD', 'chat:ban-addresses:' .. ARGV[1], ARGV[i])
+  redis.call('SADD', 'chat:address-bans:' .. ARGV[i], ARGV[1])
+end
+return 1`;
+
+// KEYS: the kind's hash. ARGV: key, kind. Returns the JSON lifted (or false).
+const LIFT = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+if ARGV[2] == 'ban' then
+  for _, address in ipairs(redis.call('SMEMBERS', 'chat:ban-addresses:' .. ARGV[1])) do
+    redis.call('SREM', 'chat:address-bans:' .. address, ARGV[1])
+  end
+  redis.call('DEL', 'chat:ban-addresses:' .. ARGV[1])
+end
+return v`;
+
+// KEYS: bans, mutes. ARGV: key, address ('' for none). Returns the ban, the mute and
+// the bans holding the address, as JSON with the name key and addresses in.
+const SANCTIONS_FOR = `
+local function get(kind, hash, key)
+  local v = redis.call('HGET', hash, key)
+  if not v then return false end
+  local s = cjson.decode(v)
+  s.key = key
+  s.kind = kind
+  if kind == 'ban' then s.addresses = redis.call('SMEMBERS', 'chat:ban-addresses:' .. key) end
+  return cjson.encode(s)
+end
+local out = { get('ban', KEYS[1], ARGV[1]) or '', get('mute', KEYS[2], ARGV[1]) or '' }
+if ARGV[2] ~= '' then
+  for _, key in ipairs(redis.call('SMEMBERS', 'chat:address-bans:' .. ARGV[2])) do
+    local b = get('ban', KEYS[1], key)
+    if b then out[#out + 1] = b end
+  end
+end
+return out`;
+
+type StoredSanction = Omit<Sanction, 'addresses'> & { addresses?: string[] | Record<string, never> };
+
+function parseSanction(json: string): Sanction {
+  const s = JSON.parse(json) as StoredSanction;
+  // cjson writes an empty array as {}.
+  return { ...s, addresses: Array.isArray(s.addresses) ? [...s.addresses].sort() : [] };
+}
+
+const inForce = (s: Sanction, now: number): boolean => s.until === 0 || s.until > now;
 
 type StreamEntry = { id: string; message: Record<string, string> };
 
@@ -36,6 +123,11 @@ for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
 end
 return { redis.call('LLEN', KEYS[1]), bytes }
 `;
+
+function parseAccount(key: string, value: string): Account {
+  const { name, secret, createdAt, operator } = JSON.parse(value) as { name: string; secret: string; createdAt: number; operator?: boolean };
+  return { key, name, secret, createdAt, operator: operator === true };
+}
 
 function parseUndelivered(item: string): PrivateMessage {
   const f = JSON.parse(item) as Record<string, string>;
@@ -158,12 +250,11 @@ export class RedisStore implements Store {
   async getAccount(key: string): Promise<Account | undefined> {
     const value = await this.client.hGet(redisKeys.accounts, key);
     if (value === null || value === undefined) return undefined;
-    const { name, secret, createdAt } = JSON.parse(value) as { name: string; secret: string; createdAt: number };
-    return { key, name, secret, createdAt };
+    return parseAccount(key, value);
   }
 
   async createAccount(account: Account): Promise<boolean> {
-    const value = JSON.stringify({ name: account.name, secret: account.secret, createdAt: account.createdAt });
+    const value = JSON.stringify({ name: account.name, secret: account.secret, createdAt: account.createdAt, operator: account.operator });
     const created = (await this.client.hSetNX(redisKeys.accounts, account.key, value)) === 1;
     if (created) await this.client.hSetNX(redisKeys.skeletons, nameSkeleton(account.name), JSON.stringify({ key: account.key, name: account.name }));
     return created;
@@ -174,6 +265,76 @@ export class RedisStore implements Store {
     if (value === null || value === undefined) return undefined;
     const found = JSON.parse(value) as { key: string; name: string };
     return found.key === key ? undefined : found.name;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    const accounts: Account[] = [];
+    for await (const entries of this.client.hScanIterator(redisKeys.accounts, { COUNT: 500 })) {
+      for (const { field, value } of entries) accounts.push(parseAccount(field, value));
+    }
+    return accounts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async setSecret(key: string, secret: string): Promise<boolean> {
+    return (await this.client.eval(SET_ACCOUNT_FIELD, { keys: [redisKeys.accounts], arguments: [key, 'secret', secret, 's'] })) === 1;
+  }
+
+  async setOperator(key: string, operator: boolean): Promise<boolean> {
+    const args = [key, 'operator', operator ? '1' : '0', 'b'];
+    return (await this.client.eval(SET_ACCOUNT_FIELD, { keys: [redisKeys.accounts], arguments: args })) === 1;
+  }
+
+  async deleteAccount(key: string): Promise<boolean> {
+    const account = await this.getAccount(key);
+    if (account === undefined) return false;
+    const keys = [redisKeys.accounts, redisKeys.skeletons, redisKeys.undelivered(key)];
+    return (await this.client.eval(DELETE_ACCOUNT, { keys, arguments: [key, nameSkeleton(account.name)] })) === 1;
+  }
+
+  async putSanction(sanction: Sanction): Promise<void> {
+    const { addresses, key, kind, ...rest } = sanction;
+    const json = JSON.stringify(rest);
+    if (kind === 'mute') await this.client.hSet(redisKeys.sanctions('mute'), key, json);
+    else await this.client.eval(PUT_BAN, { keys: [redisKeys.sanctions('ban')], arguments: [key, json, ...addresses] });
+  }
+
+  async addBanAddresses(key: string, addresses: readonly string[]): Promise<void> {
+    if (addresses.length === 0) return;
+    await this.client.eval(ADD_BAN_ADDRESSES, { keys: [redisKeys.sanctions('ban')], arguments: [key, ...addresses] });
+  }
+
+  async liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean> {
+    const lifted = (await this.client.eval(LIFT, { keys: [redisKeys.sanctions(kind)], arguments: [key, kind] })) as string | null;
+    if (lifted === null || lifted === undefined) return false;
+    return inForce(parseSanction(lifted), now);
+  }
+
+  async sanctionsFor(key: string, address: string | undefined, now: number): Promise<Sanctions> {
+    const keys = [redisKeys.sanctions('ban'), redisKeys.sanctions('mute')];
+    const [ban = '', mute = '', ...byAddress] = (await this.client.eval(SANCTIONS_FOR, { keys, arguments: [key, address ?? ''] })) as string[];
+    const found: Sanctions = {};
+    if (ban !== '') {
+      const s = parseSanction(ban);
+      if (inForce(s, now)) found.ban = s;
+    }
+    if (mute !== '') {
+      const s = parseSanction(mute);
+      if (inForce(s, now)) found.mute = s;
+    }
+    // The one lasting longest, as SQLite picks it.
+    const held = byAddress.map(parseSanction).filter((s) => inForce(s, now));
+    held.sort((a, b) => (a.until === 0 ? -1 : b.until === 0 ? 1 : b.until - a.until));
+    if (held[0] !== undefined) found.addressBan = held[0];
+    return found;
+  }
+
+  async appendModlog(entry: ModlogEntry): Promise<void> {
+    await this.client.multi().rPush(redisKeys.modlog, JSON.stringify(entry)).lTrim(redisKeys.modlog, -MODLOG_LENGTH, -1).exec();
+  }
+
+  async recentModlog(limit: number): Promise<ModlogEntry[]> {
+    const items = await this.client.lRange(redisKeys.modlog, -limit, -1);
+    return items.map((item) => JSON.parse(item) as ModlogEntry);
   }
 
   close(): void {

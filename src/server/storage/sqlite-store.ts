@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
 import { prepareDataDir } from './data-dir.js';
 import { nameSkeleton } from '../../protocol/index.js';
-import type { Account, PrivateMessage, RoomMessage, Store } from './store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, SanctionKind, Sanctions, Store } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS room_messages (
@@ -35,6 +35,31 @@ CREATE TABLE IF NOT EXISTS accounts (
   created_at INTEGER NOT NULL,
   skeleton TEXT
 );
+CREATE TABLE IF NOT EXISTS sanctions (
+  kind TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  until INTEGER NOT NULL,
+  by_name TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (kind, name_key)
+);
+CREATE TABLE IF NOT EXISTS ban_addresses (
+  address TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  PRIMARY KEY (address, name_key)
+);
+CREATE INDEX IF NOT EXISTS ban_addresses_by_name ON ban_addresses (name_key);
+CREATE TABLE IF NOT EXISTS modlog (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  operator TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  minutes INTEGER,
+  reason TEXT NOT NULL
+);
 `;
 
 /** Databases from before look-alike names were checked get the column, filled in. */
@@ -47,6 +72,12 @@ function addSkeletons(db: Database.Database): void {
     for (const row of missing) fill.run(nameSkeleton(row.name), row.name_key);
   })();
   db.exec('CREATE INDEX IF NOT EXISTS accounts_by_skeleton ON accounts (skeleton)');
+}
+
+/** Databases from before operators were granted in the store get the column. */
+function addOperatorColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(accounts)').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'operator')) db.exec('ALTER TABLE accounts ADD COLUMN operator INTEGER NOT NULL DEFAULT 0');
 }
 
 export const DATABASE_FILE = 'chat.db';
@@ -84,6 +115,7 @@ function openChecked(file: string): Database.Database {
     }
     db.exec(SCHEMA);
     addSkeletons(db);
+    addOperatorColumn(db);
     return db;
   } catch (err) {
     db?.close();
@@ -101,7 +133,17 @@ function openChecked(file: string): Database.Database {
 
 type RoomRow = { time: number; room_key: string; room: string; sender: string; body: string };
 type PrivateRow = { id: number; time: number; sender: string; sender_key: string; recipient: string; recipient_key: string; body: string };
-type AccountRow = { name_key: string; name: string; secret: string; created_at: number };
+type AccountRow = { name_key: string; name: string; secret: string; created_at: number; operator: number };
+type SanctionRow = { kind: SanctionKind; name_key: string; name: string; until: number; by_name: string; reason: string; at: number };
+type ModlogRow = { time: number; operator: string; action: ModlogEntry['action']; target: string; minutes: number | null; reason: string };
+
+const toAccount = (row: AccountRow): Account => ({
+  key: row.name_key,
+  name: row.name,
+  secret: row.secret,
+  createdAt: row.created_at,
+  operator: row.operator === 1,
+});
 
 /** SQLite in `dataDir/chat.db`, WAL mode; appends batched into one transaction per flush. */
 export class SqliteStore implements Store {
@@ -119,6 +161,7 @@ export class SqliteStore implements Store {
   private readonly selectAccount: Database.Statement;
   private readonly insertAccount: Database.Statement;
   private readonly selectLookalike: Database.Statement;
+  private readonly moderation: ModerationStatements;
   private readonly writeBatch: () => void;
   private readonly checkpointer: Checkpointer | undefined;
 
@@ -164,7 +207,8 @@ export class SqliteStore implements Store {
     this.selectMailbox = this.db.prepare(
       'SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(CAST(body AS BLOB))), 0) AS bytes FROM private_messages WHERE recipient_key = ? AND delivered = 0',
     );
-    this.selectAccount = this.db.prepare('SELECT name_key, name, secret, created_at FROM accounts WHERE name_key = ?');
+    this.selectAccount = this.db.prepare('SELECT name_key, name, secret, created_at, operator FROM accounts WHERE name_key = ?');
+    this.moderation = new ModerationStatements(this.db);
     this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at, skeleton) VALUES (?, ?, ?, ?, ?)');
     this.selectLookalike = this.db.prepare('SELECT name FROM accounts WHERE skeleton = ? AND name_key <> ? LIMIT 1');
     this.writeBatch = this.db.transaction(() => {
@@ -243,15 +287,98 @@ export class SqliteStore implements Store {
 
   async getAccount(key: string): Promise<Account | undefined> {
     const row = this.selectAccount.get(key) as AccountRow | undefined;
-    return row && { key: row.name_key, name: row.name, secret: row.secret, createdAt: row.created_at };
+    return row && toAccount(row);
   }
 
   async createAccount(account: Account): Promise<boolean> {
-    return this.insertAccount.run(account.key, account.name, account.secret, account.createdAt, nameSkeleton(account.name)).changes === 1;
+    const created = this.insertAccount.run(account.key, account.name, account.secret, account.createdAt, nameSkeleton(account.name)).changes === 1;
+    if (created && account.operator) await this.setOperator(account.key, true);
+    return created;
   }
 
   async lookalikeAccount(skeleton: string, key: string): Promise<string | undefined> {
     return (this.selectLookalike.get(skeleton, key) as { name: string } | undefined)?.name;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.moderation.listAccounts.all() as AccountRow[]).map(toAccount);
+  }
+
+  async setSecret(key: string, secret: string): Promise<boolean> {
+    return this.moderation.setSecret.run(secret, key).changes === 1;
+  }
+
+  async setOperator(key: string, operator: boolean): Promise<boolean> {
+    return this.moderation.setOperator.run(operator ? 1 : 0, key).changes === 1;
+  }
+
+  async deleteAccount(key: string): Promise<boolean> {
+    const m = this.moderation;
+    // Mail still waiting for the account goes with it: whoever registers the name next is someone else.
+    return this.db.transaction(() => {
+      m.deleteMailbox.run(key);
+      return m.deleteAccount.run(key).changes === 1;
+    })();
+  }
+
+  async putSanction(sanction: Sanction): Promise<void> {
+    const m = this.moderation;
+    this.db.transaction(() => {
+      m.putSanction.run(sanction.kind, sanction.key, sanction.name, sanction.until, sanction.by, sanction.reason, sanction.at);
+      for (const address of sanction.addresses) m.addAddress.run(address, sanction.key);
+    })();
+  }
+
+  async addBanAddresses(key: string, addresses: readonly string[]): Promise<void> {
+    const m = this.moderation;
+    this.db.transaction(() => {
+      if (m.selectSanction.get('ban', key) === undefined) return;
+      for (const address of addresses) m.addAddress.run(address, key);
+    })();
+  }
+
+  async liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean> {
+    const m = this.moderation;
+    return this.db.transaction(() => {
+      const row = m.selectSanction.get(kind, key) as SanctionRow | undefined;
+      m.deleteSanction.run(kind, key);
+      if (kind === 'ban') m.deleteAddresses.run(key);
+      return row !== undefined && inForce(row, now);
+    })();
+  }
+
+  async sanctionsFor(key: string, address: string | undefined, now: number): Promise<Sanctions> {
+    const m = this.moderation;
+    const found: Sanctions = {};
+    const ban = m.selectSanction.get('ban', key) as SanctionRow | undefined;
+    if (ban !== undefined && inForce(ban, now)) found.ban = this.sanction(ban);
+    const mute = m.selectSanction.get('mute', key) as SanctionRow | undefined;
+    if (mute !== undefined && inForce(mute, now)) found.mute = this.sanction(mute);
+    if (address !== undefined) {
+      const byAddress = m.selectAddressBan.get(address, now) as SanctionRow | undefined;
+      if (byAddress !== undefined) found.addressBan = this.sanction(byAddress);
+    }
+    return found;
+  }
+
+  async appendModlog(entry: ModlogEntry): Promise<void> {
+    this.moderation.appendModlog.run(entry.time, entry.operator, entry.action, entry.target, entry.minutes ?? null, entry.reason);
+  }
+
+  async recentModlog(limit: number): Promise<ModlogEntry[]> {
+    return (this.moderation.recentModlog.all(limit) as ModlogRow[]).map((r) => ({
+      time: r.time,
+      operator: r.operator,
+      action: r.action,
+      target: r.target,
+      ...(r.minutes === null ? {} : { minutes: r.minutes }),
+      reason: r.reason,
+    }));
+  }
+
+  private sanction(row: SanctionRow): Sanction {
+    const addresses = row.kind === 'ban' ? (this.moderation.selectAddresses.all(row.name_key) as Array<{ address: string }>).map((r) => r.address) : [];
+    return { kind: row.kind, key: row.name_key, name: row.name, until: row.until, by: row.by_name, reason: row.reason, at: row.at, addresses };
   }
 
   close(): void | Promise<void> {
@@ -265,6 +392,49 @@ export class SqliteStore implements Store {
     return this.checkpointer.stop().then(() => {
       this.db.close();
     });
+  }
+}
+
+const inForce = (row: { until: number }, now: number): boolean => row.until === 0 || row.until > now;
+
+/** The statements of accounts management and moderation. */
+class ModerationStatements {
+  readonly listAccounts: Database.Statement;
+  readonly setSecret: Database.Statement;
+  readonly setOperator: Database.Statement;
+  readonly deleteAccount: Database.Statement;
+  readonly deleteMailbox: Database.Statement;
+  readonly putSanction: Database.Statement;
+  readonly selectSanction: Database.Statement;
+  readonly deleteSanction: Database.Statement;
+  readonly addAddress: Database.Statement;
+  readonly deleteAddresses: Database.Statement;
+  readonly selectAddresses: Database.Statement;
+  readonly selectAddressBan: Database.Statement;
+  readonly appendModlog: Database.Statement;
+  readonly recentModlog: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.listAccounts = db.prepare('SELECT name_key, name, secret, created_at, operator FROM accounts ORDER BY name_key');
+    this.setSecret = db.prepare('UPDATE accounts SET secret = ? WHERE name_key = ?');
+    this.setOperator = db.prepare('UPDATE accounts SET operator = ? WHERE name_key = ?');
+    this.deleteAccount = db.prepare('DELETE FROM accounts WHERE name_key = ?');
+    this.deleteMailbox = db.prepare('DELETE FROM private_messages WHERE recipient_key = ? AND delivered = 0');
+    this.putSanction = db.prepare('INSERT OR REPLACE INTO sanctions (kind, name_key, name, until, by_name, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.selectSanction = db.prepare('SELECT kind, name_key, name, until, by_name, reason, at FROM sanctions WHERE kind = ? AND name_key = ?');
+    this.deleteSanction = db.prepare('DELETE FROM sanctions WHERE kind = ? AND name_key = ?');
+    this.addAddress = db.prepare('INSERT OR IGNORE INTO ban_addresses (address, name_key) VALUES (?, ?)');
+    this.deleteAddresses = db.prepare('DELETE FROM ban_addresses WHERE name_key = ?');
+    this.selectAddresses = db.prepare('SELECT address FROM ban_addresses WHERE name_key = ? ORDER BY address');
+    this.selectAddressBan = db.prepare(
+      `SELECT s.kind, s.name_key, s.name, s.until, s.by_name, s.reason, s.at FROM ban_addresses a
+       JOIN sanctions s ON s.kind = 'ban' AND s.name_key = a.name_key
+       WHERE a.address = ? AND (s.until = 0 OR s.until > ?) ORDER BY s.until = 0 DESC, s.until DESC LIMIT 1`,
+    );
+    this.appendModlog = db.prepare('INSERT INTO modlog (time, operator, action, target, minutes, reason) VALUES (?, ?, ?, ?, ?, ?)');
+    this.recentModlog = db.prepare(
+      'SELECT time, operator, action, target, minutes, reason FROM (SELECT * FROM modlog ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
+    );
   }
 }
 

@@ -28,6 +28,43 @@ export interface Account {
   /** `scrypt$N$r$p$salt-base64$hash-base64` */
   secret: string;
   createdAt: number;
+  /** Granted with `chat-server accounts operator NAME on` (besides the names given with --operator). */
+  operator: boolean;
+}
+
+export type SanctionKind = 'ban' | 'mute';
+
+/** A ban or a mute of a name; a ban also holds the addresses (addressKey) its user came from. */
+export interface Sanction {
+  kind: SanctionKind;
+  key: string;
+  name: string;
+  /** When it ends, ms since the epoch; 0 until lifted. */
+  until: number;
+  by: string;
+  reason: string;
+  at: number;
+  addresses: string[];
+}
+
+/** What stands against a login or a session: ban of the name, ban of the address, mute of the name (in force now). */
+export interface Sanctions {
+  ban?: Sanction;
+  addressBan?: Sanction;
+  mute?: Sanction;
+}
+
+export type ModerationAction = 'kick' | 'ban' | 'unban' | 'mute' | 'unmute';
+
+/** One operator's action, as MODLOG shows it. */
+export interface ModlogEntry {
+  time: number;
+  operator: string;
+  action: ModerationAction;
+  target: string;
+  /** The sanction's minutes (0 until lifted); undefined for kick and the lifts. */
+  minutes?: number;
+  reason: string;
 }
 
 export interface Store {
@@ -53,5 +90,24 @@ export interface Store {
   createAccount(account: Account): Promise<boolean>;
   /** The registered name that looks like `skeleton` (nameSkeleton) under another key, if any. */
   lookalikeAccount(skeleton: string, key: string): Promise<string | undefined>;
+  /** Every account, sorted by key. */
+  listAccounts(): Promise<Account[]>;
+  /** False when there is no such account. */
+  setSecret(key: string, secret: string): Promise<boolean>;
+  setOperator(key: string, operator: boolean): Promise<boolean>;
+  /** Deletes the account (its name becomes free); false when there was none. */
+  deleteAccount(key: string): Promise<boolean>;
+
+  /** Puts a ban or mute in place of any earlier one of that kind on the name. */
+  putSanction(sanction: Sanction): Promise<void>;
+  /** Adds addresses to the ban of `key`, if there is one. */
+  addBanAddresses(key: string, addresses: readonly string[]): Promise<void>;
+  /** Lifts the ban (with its addresses) or mute of `key`; false when none was in force at `now`. */
+  liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean>;
+  /** The sanctions in force at `now` against the name `key` and the address `address` (an addressKey). */
+  sanctionsFor(key: string, address: string | undefined, now: number): Promise<Sanctions>;
+  appendModlog(entry: ModlogEntry): Promise<void>;
+  /** The last `limit` entries, oldest first. */
+  recentModlog(limit: number): Promise<ModlogEntry[]>;
   close(): void | Promise<void>;
 }

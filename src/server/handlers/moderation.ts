@@ -1,0 +1,158 @@
+import { ChatError, checkName, codePointLength, encodeSystem, stripUnsafe, untilText } from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import { addressKey } from '../login-guard.js';
+import { MAX_REASON_CHARS, enforce, isOperator } from '../moderation.js';
+import type { ActiveState, Session } from '../session.js';
+import type { ModerationAction, ModlogEntry } from '../storage/store.js';
+import { requireDirectory } from './availability.js';
+import { sendCharged, type FrameOf, type FrameType } from './types.js';
+
+// KICK, BAN, UNBAN, MUTE, UNMUTE and MODLOG: frames of operators alone.
+// Each action is stored (the sanction, and the moderation log) before it
+// takes effect, logged as an event, and carried out on every node.
+
+/** MODLOG without a count, and the most one MODLOG returns. */
+export const DEFAULT_MODLOG_COUNT = 20;
+export const MAX_MODLOG_COUNT = 500;
+
+const STORE_FAILED = 'the moderation store could not be written, so nothing was done; try again';
+
+/** Only a registered operator who logged in with the password may moderate. */
+async function requireOperator(ctx: ServerContext, session: Session, me: ActiveState, type: FrameType): Promise<void> {
+  if (session.registered && (await isOperator(ctx, me.key))) return;
+  throw new ChatError('NOT_ALLOWED', `only operators may send ${type}`);
+}
+
+interface Target {
+  key: string;
+  name: string;
+}
+
+/** The user an action is aimed at: a valid name, not oneself, not an operator. */
+async function requireTarget(ctx: ServerContext, me: ActiveState, raw: string): Promise<Target> {
+  const check = checkName(raw);
+  if (!check.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(raw).slice(0, 64)}`);
+  if (check.key === me.key) throw new ChatError('NOT_ALLOWED', 'you cannot do that to yourself');
+  if (await isOperator(ctx, check.key)) throw new ChatError('NOT_ALLOWED', `${check.name} is an operator`);
+  const account = await ctx.store.getAccount(check.key);
+  return { key: check.key, name: ctx.presence.user(check.key)?.name ?? account?.name ?? check.name };
+}
+
+function cleanReason(raw: string): string {
+  const reason = stripUnsafe(raw).trim();
+  if (reason.length > MAX_REASON_CHARS && codePointLength(reason, MAX_REASON_CHARS) > MAX_REASON_CHARS) {
+    throw new ChatError('BAD_FRAME', `reasons are limited to ${MAX_REASON_CHARS} characters`);
+  }
+  return reason;
+}
+
+/** `for 10 minutes (until …)` or `until lifted`. */
+function duration(minutes: number, until: number): string {
+  return minutes === 0 ? untilText(0) : `for ${minutes} minute${minutes === 1 ? '' : 's'} (${untilText(until)})`;
+}
+
+const because = (reason: string): string => (reason === '' ? '' : `: ${reason}`);
+
+/** Stores the action in the moderation log and logs it as an event. */
+async function record(ctx: ServerContext, entry: Omit<ModlogEntry, 'time'>): Promise<void> {
+  await stored(ctx.store.appendModlog({ time: ctx.clock(), ...entry }));
+  ctx.log.info('moderation', { ...entry });
+}
+
+async function stored<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof ChatError) throw err;
+    throw new ChatError('UNAVAILABLE', STORE_FAILED);
+  }
+}
+
+export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<'KICK'>, me: ActiveState): Promise<void> {
+  requireDirectory(ctx);
+  await requireOperator(ctx, session, me, 'KICK');
+  const reason = cleanReason(frame.reason);
+  const target = await requireTarget(ctx, me, frame.name);
+  const online = await ctx.directory.locate(target.key);
+  if (online === undefined) throw new ChatError('NO_SUCH_USER', `${target.name} is not online`);
+  await record(ctx, { operator: me.name, action: 'kick', target: online.name, reason });
+  await enforce(ctx, { type: 'kick', key: target.key, by: me.name, reason });
+  session.send(encodeSystem(`you kicked ${online.name}${because(reason)}`));
+}
+
+export async function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: ActiveState): Promise<void> {
+  requireDirectory(ctx);
+  await requireOperator(ctx, session, me, 'BAN');
+  const reason = cleanReason(frame.reason);
+  const target = await requireTarget(ctx, me, frame.name);
+  const now = ctx.clock();
+  const until = frame.minutes === 0 ? 0 : now + frame.minutes * 60_000;
+  const here = ctx.presence.user(target.key);
+  const address = here !== undefined ? addressKey(here.address) : ctx.departed.get(target.key);
+  const sanction = { kind: 'ban' as const, key: target.key, name: target.name, until, by: me.name, reason, at: now };
+  await stored(ctx.store.putSanction({ ...sanction, addresses: address === undefined ? [] : [address] }));
+  await record(ctx, { operator: me.name, action: 'ban', target: target.name, minutes: frame.minutes, reason });
+  await stored(enforce(ctx, { type: 'ban', key: target.key, by: me.name, reason, until }));
+  session.send(encodeSystem(`you banned ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
+}
+
+export async function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: ActiveState): Promise<void> {
+  requireDirectory(ctx);
+  await requireOperator(ctx, session, me, 'MUTE');
+  const reason = cleanReason(frame.reason);
+  const target = await requireTarget(ctx, me, frame.name);
+  const now = ctx.clock();
+  const until = frame.minutes === 0 ? 0 : now + frame.minutes * 60_000;
+  await stored(ctx.store.putSanction({ kind: 'mute', key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: [] }));
+  await record(ctx, { operator: me.name, action: 'mute', target: target.name, minutes: frame.minutes, reason });
+  await enforce(ctx, { type: 'mute', key: target.key, by: me.name, reason, until });
+  session.send(encodeSystem(`you muted ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
+}
+
+/** UNBAN and UNMUTE. */
+async function lift(ctx: ServerContext, session: Session, me: ActiveState, raw: string, kind: 'ban' | 'mute'): Promise<void> {
+  requireDirectory(ctx);
+  const type = kind === 'ban' ? 'UNBAN' : 'UNMUTE';
+  await requireOperator(ctx, session, me, type);
+  const check = checkName(raw);
+  if (!check.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(raw).slice(0, 64)}`);
+  const lifted = await stored(ctx.store.liftSanction(kind, check.key, ctx.clock()));
+  const past = kind === 'ban' ? 'banned' : 'muted';
+  if (!lifted) {
+    session.send(encodeSystem(`${check.name} is not ${past}`));
+    return;
+  }
+  const action: ModerationAction = kind === 'ban' ? 'unban' : 'unmute';
+  await record(ctx, { operator: me.name, action, target: check.name, reason: '' });
+  if (kind === 'mute') await enforce(ctx, { type: 'unmute', key: check.key, by: me.name });
+  session.send(encodeSystem(`${check.name} is no longer ${past}`));
+}
+
+export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: ActiveState): Promise<void> {
+  return lift(ctx, session, me, frame.name, 'ban');
+}
+
+export function unmute(ctx: ServerContext, session: Session, frame: FrameOf<'UNMUTE'>, me: ActiveState): Promise<void> {
+  return lift(ctx, session, me, frame.name, 'mute');
+}
+
+const PAST: Record<ModerationAction, string> = { kick: 'kicked', ban: 'banned', unban: 'unbanned', mute: 'muted', unmute: 'unmuted' };
+
+/** One MODLOG line: `2026-12-02T03:10:00Z alice banned bob for 10 minutes: spam`. */
+export function modlogLine(entry: ModlogEntry): string {
+  const time = new Date(entry.time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const span =
+    entry.minutes === undefined ? '' : entry.minutes === 0 ? ' until lifted' : ` for ${entry.minutes} minute${entry.minutes === 1 ? '' : 's'}`;
+  return `${time} ${entry.operator} ${PAST[entry.action]} ${entry.target}${span}${because(entry.reason)}`;
+}
+
+export async function modlog(ctx: ServerContext, session: Session, frame: FrameOf<'MODLOG'>, me: ActiveState): Promise<void> {
+  await requireOperator(ctx, session, me, 'MODLOG');
+  const count = Math.min(frame.count ?? DEFAULT_MODLOG_COUNT, MAX_MODLOG_COUNT);
+  const entries = await ctx.store.recentModlog(count);
+  if (entries.length === 0) {
+    session.send(encodeSystem('no moderation actions yet'));
+    return;
+  }
+  sendCharged(session, ...entries.map((e) => encodeSystem(modlogLine(e))));
+}
