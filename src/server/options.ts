@@ -207,7 +207,7 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
       if (!check.ok) throw new OptionValueError(`${flagName(spec)} '${text}' is not a valid name: ${check.reason}`);
       return [...((previous as string[] | undefined) ?? []), check.name];
     },
-    show: (value) => ((value as string[]).length === 0 ? 'none' : (value as string[]).join(', ')),
+    show: (value) => ((value as string[]).length === 0 ? undefined : (value as string[]).join(', ')),
   },
 };
 

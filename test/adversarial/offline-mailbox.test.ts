@@ -18,7 +18,7 @@ afterAll(async () => {
 
 async function registered(port: number, name: string): Promise<void> {
   const c = await LineClient.connect(port);
-  await c.login(name, 'pw');
+  await c.login(name, 'pw-long-1');
   c.sendLine('LOGOUT');
   await c.waitClosed();
 }
@@ -46,7 +46,7 @@ describe('offline mailboxes', () => {
     expect(full).toHaveLength(20);
 
     const owner = await LineClient.connect(srv.port);
-    const { success, between } = await owner.login('owner', 'pw');
+    const { success, between } = await owner.login('owner', 'pw-long-1');
     expect(success).toMatch(/^SUCCESS\|/);
     expect(between).toEqual([]);
     expect(await owner.nextLine()).toBe('SYSTEM|300 private messages arrived while you were away');
@@ -76,7 +76,7 @@ describe('offline mailboxes', () => {
           resolve();
         }
       });
-      raw.write('LOGIN|flaky|pw\n');
+      raw.write('LOGIN|flaky|pw-long-1\n');
     });
     await new Promise((r) => setTimeout(r, 300));
     raw.destroy();
@@ -84,7 +84,7 @@ describe('offline mailboxes', () => {
 
     // Unfixed, the whole mailbox was marked delivered at login: nothing was left.
     const again = await LineClient.connect(srv.port);
-    await again.login('flaky', 'pw');
+    await again.login('flaky', 'pw-long-1');
     const notice = await again.nextLine();
     const left = Number(/^SYSTEM\|(\d+) private messages? arrived/.exec(notice)?.[1]);
     expect(left, notice).toBeGreaterThan(0);

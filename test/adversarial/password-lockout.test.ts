@@ -25,7 +25,7 @@ async function registerAndLeave(port: number, name: string, password: string): P
 describe('wrong-password throttling cannot be turned against the owner', () => {
   it('guesses from one address until it is throttled; the owner logs in from another at once', async () => {
     const srv = await startTestServer({ maxPerIp: 100 });
-    await registerAndLeave(srv.port, 'vault', 'right');
+    await registerAndLeave(srv.port, 'vault', 'right-pass');
 
     const attacker = await LineClient.connect(srv.port, '127.0.0.1', undefined, '127.0.0.66');
     const answers: string[] = [];
@@ -36,19 +36,19 @@ describe('wrong-password throttling cannot be turned against the owner', () => {
     expect(answers.slice(0, 3).every((l) => l.startsWith('ERROR|BAD_PASSWORD|'))).toBe(true);
     expect(answers.slice(3).every((l) => l.startsWith('ERROR|RATE_LIMITED|'))).toBe(true);
     // Even the right password is refused from the attacker's address for now.
-    attacker.sendLine('LOGIN|vault|right');
+    attacker.sendLine('LOGIN|vault|right-pass');
     expect(await attacker.nextLine()).toMatch(/^ERROR\|RATE_LIMITED\|/);
 
     const started = Date.now();
     const owner = await LineClient.connect(srv.port);
-    const { success } = await owner.login('vault', 'right');
+    const { success } = await owner.login('vault', 'right-pass');
     expect(success).toMatch(/^SUCCESS\|Welcome, vault!/);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('guesses spread over many addresses brake the name but never lock it', async () => {
     const srv = await startTestServer({ maxPerIp: 100 });
-    await registerAndLeave(srv.port, 'target', 'right');
+    await registerAndLeave(srv.port, 'target', 'right-pass');
 
     // 12 addresses, 2 guesses each: every guess is answered, none is a lock.
     let refused = 0;
@@ -74,20 +74,20 @@ describe('wrong-password throttling cannot be turned against the owner', () => {
     // The owner, from an address that logged in before, is not braked.
     const started = Date.now();
     const owner = await LineClient.connect(srv.port);
-    await owner.login('target', 'right');
+    await owner.login('target', 'right-pass');
     expect(Date.now() - started).toBeLessThan(2_000);
 
     // From a new address the owner waits out the brake (a few seconds at most) and is in.
     const travelling = await LineClient.connect(srv.port, '127.0.0.1', undefined, '127.0.99.1');
     owner.sendLine('LOGOUT');
     await owner.waitClosed();
-    const { success } = await travelling.login('target', 'right', 15_000);
+    const { success } = await travelling.login('target', 'right-pass', 15_000);
     expect(success).toMatch(/^SUCCESS\|/);
   }, 60_000);
 
   it('400 guesses sent at once: at most the limit are checked, the rest refused at once', async () => {
     const srv = await startTestServer({ maxPerIp: 100 });
-    await registerAndLeave(srv.port, 'burst', 'right');
+    await registerAndLeave(srv.port, 'burst', 'right-pass');
     const attacker = await LineClient.connect(srv.port, '127.0.0.1', undefined, '127.0.0.77');
     attacker.socket.write(Array.from({ length: 400 }, (_, i) => `LOGIN|burst|guess${i}\n`).join(''));
     const answers: string[] = [];
@@ -100,11 +100,11 @@ describe('wrong-password throttling cannot be turned against the owner', () => {
 
   it("a flood of registrations from many addresses does not slow a real user's login", async () => {
     const srv = await startTestServer({ maxPerIp: 100, rateLimit: 0 });
-    await registerAndLeave(srv.port, 'regular', 'right');
+    await registerAndLeave(srv.port, 'regular', 'right-pass');
     const timeLogin = async (): Promise<number> => {
       const started = performance.now();
       const c = await LineClient.connect(srv.port);
-      await c.login('regular', 'right');
+      await c.login('regular', 'right-pass');
       const ms = performance.now() - started;
       c.sendLine('LOGOUT');
       await c.waitClosed();
@@ -116,7 +116,7 @@ describe('wrong-password throttling cannot be turned against the owner', () => {
     const flooders = await Promise.all(
       Array.from({ length: 40 }, (_, a) => LineClient.connect(srv.port, '127.0.0.1', undefined, `127.0.${100 + a}.1`)),
     );
-    flooders.forEach((c, a) => c.socket.write(Array.from({ length: 10 }, (_, i) => `LOGIN|spam${a}x${i}|pw\n`).join('')));
+    flooders.forEach((c, a) => c.socket.write(Array.from({ length: 10 }, (_, i) => `LOGIN|spam${a}x${i}|pw-long-1\n`).join('')));
     await new Promise((r) => setTimeout(r, 50));
     const during = await timeLogin();
     let registered = 0;

@@ -62,7 +62,7 @@ describe('taking a name back', () => {
   it('a registered user logging in again with the password replaces their stale connection', async () => {
     const srv = await startTestServer();
     const first = await LineClient.connect(srv.port);
-    await first.login('owner', 'secret');
+    await first.login('owner', 'secret-pw');
     const watcher = await LineClient.loggedIn(srv.port, 'watcher');
     await first.waitFor('SYSTEM|watcher joined lobby');
 
@@ -75,7 +75,7 @@ describe('taking a name back', () => {
     expect(await wrong.nextLine()).toMatch(/^ERROR\|BAD_PASSWORD\|/);
 
     const again = await LineClient.connect(srv.port);
-    const { success } = await again.login('owner', 'secret');
+    const { success } = await again.login('owner', 'secret-pw');
     expect(success).toMatch(/^SUCCESS\|Welcome, owner!/);
     expect(await first.waitFor('SYSTEM|you logged in')).toBe('SYSTEM|you logged in as owner from another connection; this one is closed');
     await first.waitClosed();

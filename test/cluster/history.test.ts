@@ -124,7 +124,7 @@ describe('offline private messages across nodes', () => {
     const a = await node();
     const b = await node();
     const gina = await LineClient.connect(a.port);
-    await gina.login('gina', 'pw-gina');
+    await gina.login('gina', 'pw-gina-1');
     gina.sendLine('LOGOUT');
     await gina.waitClosed(CROSS_MS);
 
@@ -137,7 +137,7 @@ describe('offline private messages across nodes', () => {
 
     // Back on node A: after SUCCESS, history and the join notice.
     const back = await LineClient.connect(a.port);
-    await back.login('gina', 'pw-gina', CROSS_MS);
+    await back.login('gina', 'pw-gina-1', CROSS_MS);
     expect(await back.lines(3, CROSS_MS)).toEqual([
       'SYSTEM|2 private messages arrived while you were away',
       'PRIVATE|henry|while you were out',
@@ -149,7 +149,7 @@ describe('offline private messages across nodes', () => {
 
     // Delivered once: the next login, on B this time, has nothing waiting.
     const again = await LineClient.connect(b.port);
-    await again.login('gina', 'pw-gina', CROSS_MS);
+    await again.login('gina', 'pw-gina-1', CROSS_MS);
     again.sendLine('PING|none');
     expect(await again.nextLine(CROSS_MS)).toBe('PONG|none');
   });

@@ -166,13 +166,13 @@ describe('accounts across nodes', () => {
       const name = `eve${round}`;
       const onA = await LineClient.connect(a.port);
       const onB = await LineClient.connect(b.port);
-      onA.sendLine(`LOGIN|${name}|from-a`);
-      onB.sendLine(`LOGIN|${name}|from-b`);
+      onA.sendLine(`LOGIN|${name}|from-a-pass`);
+      onB.sendLine(`LOGIN|${name}|from-b-pass`);
       const [ra, rb] = await Promise.all([onA.nextLine(5_000), onB.nextLine(5_000)]);
       const outcomes = [outcome(ra), outcome(rb)];
       expect(outcomes.filter((o) => o === 'SUCCESS'), JSON.stringify([ra, rb])).toHaveLength(1);
       expect(outcomes.find((o) => o !== 'SUCCESS'), JSON.stringify([ra, rb])).toBe('ERROR|BAD_PASSWORD');
-      const [winnerClient, winner, loser] = outcomes[0] === 'SUCCESS' ? [onA, 'from-a', 'from-b'] : [onB, 'from-b', 'from-a'];
+      const [winnerClient, winner, loser] = outcomes[0] === 'SUCCESS' ? [onA, 'from-a-pass', 'from-b-pass'] : [onB, 'from-b-pass', 'from-a-pass'];
       await logout(winnerClient, name);
       // The account is the winner's, on both nodes.
       for (const port of [a.port, b.port]) {

@@ -9,7 +9,7 @@
 
 import { nameSkeleton } from '../../src/protocol/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Account, PrivateMessage, RoomMessage, Store } from '../../src/server/storage/store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, Store } from '../../src/server/storage/store.js';
 
 export interface StoreFixture {
   store: Store;
@@ -260,6 +260,127 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.lookalikeAccount(nameSkeleton('rnallory'), 'rnallory')).toBe('Mallory');
         expect(await store.lookalikeAccount(nameSkeleton('mallory'), 'mallory')).toBeUndefined();
         expect(await store.lookalikeAccount(nameSkeleton('alice'), 'alice')).toBeUndefined();
+      });
+    });
+
+    describe('managing accounts', () => {
+      it('listAccounts gives every account sorted by key, the operator flag included', async () => {
+        expect(await store.listAccounts()).toEqual([]);
+        const b = account('bob');
+        const a = account('alice', { operator: true });
+        await store.createAccount(b);
+        await store.createAccount(a);
+        expect(await store.listAccounts()).toEqual([a, b]);
+      });
+
+      it('setSecret and setOperator change one account and are false for an unknown key', async () => {
+        await store.createAccount(account('bob'));
+        await store.createAccount(account('carol'));
+        expect(await store.setSecret('bob', 'scrypt$16384$8$1$bmV3$bmV3')).toBe(true);
+        expect(await store.setOperator('bob', true)).toBe(true);
+        expect(await store.getAccount('bob')).toEqual(account('bob', { secret: 'scrypt$16384$8$1$bmV3$bmV3', operator: true }));
+        expect(await store.getAccount('carol')).toEqual(account('carol'));
+        expect(await store.setOperator('bob', false)).toBe(true);
+        expect((await store.getAccount('bob'))?.operator).toBe(false);
+        expect(await store.setSecret('nobody', 'x')).toBe(false);
+        expect(await store.setOperator('nobody', true)).toBe(false);
+      });
+
+      it('deleteAccount frees the name, its look-alike entry and the mail waiting for it', async () => {
+        await store.createAccount(account('mallory', { name: 'Mallory' }));
+        store.appendPrivate(privateMessage('mallory', 1, false));
+        await store.flush();
+        expect(await store.deleteAccount('mallory')).toBe(true);
+        expect(await store.deleteAccount('mallory')).toBe(false);
+        expect(await store.getAccount('mallory')).toBeUndefined();
+        expect(await store.lookalikeAccount(nameSkeleton('rnallory'), 'rnallory')).toBeUndefined();
+        expect((await store.mailbox('mallory')).count).toBe(0);
+        expect(await store.createAccount(account('mallory'))).toBe(true);
+      });
+    });
+
+    describe('sanctions and the moderation log', () => {
+      const ban = (key: string, extra: Partial<Sanction> = {}): Sanction => ({
+        kind: 'ban',
+        key,
+        name: key.toUpperCase(),
+        until: 0,
+        by: 'alice',
+        reason: 'spam',
+        at: T0,
+        addresses: [],
+        ...extra,
+      });
+
+      it('nothing stands against a name or address never sanctioned', async () => {
+        expect(await store.sanctionsFor('bob', '127.0.0.2', T0)).toEqual({});
+        expect(await store.liftSanction('ban', 'bob', T0)).toBe(false);
+      });
+
+      it('a ban holds the name and its addresses until it ends; addresses added later count too', async () => {
+        await store.putSanction(ban('troll', { until: T0 + 60_000, addresses: ['127.0.0.2'] }));
+        await store.addBanAddresses('troll', ['127.0.0.3', '2001:db8:1:2::/64']);
+        const expected = ban('troll', { until: T0 + 60_000, addresses: ['127.0.0.2', '127.0.0.3', '2001:db8:1:2::/64'] });
+        expect(await store.sanctionsFor('troll', undefined, T0)).toEqual({ ban: expected });
+        expect(await store.sanctionsFor('other', '127.0.0.3', T0)).toEqual({ addressBan: expected });
+        expect(await store.sanctionsFor('other', '127.0.0.4', T0)).toEqual({});
+        // Ended: nothing in force, and lifting it is no lift.
+        expect(await store.sanctionsFor('troll', '127.0.0.2', T0 + 60_000)).toEqual({});
+        expect(await store.liftSanction('ban', 'troll', T0 + 60_000)).toBe(false);
+      });
+
+      it('addBanAddresses without a ban does nothing', async () => {
+        await store.addBanAddresses('nobody', ['127.0.0.9']);
+        expect(await store.sanctionsFor('x', '127.0.0.9', T0)).toEqual({});
+      });
+
+      it('liftSanction lifts the ban with its addresses, and a mute on its own', async () => {
+        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }));
+        const mute: Sanction = { ...ban('troll'), kind: 'mute', reason: 'noise' };
+        await store.putSanction(mute);
+        expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({
+          ban: ban('troll', { addresses: ['127.0.0.2'] }),
+          addressBan: ban('troll', { addresses: ['127.0.0.2'] }),
+          mute,
+        });
+        expect(await store.liftSanction('ban', 'troll', T0)).toBe(true);
+        expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({ mute });
+        expect(await store.liftSanction('mute', 'troll', T0)).toBe(true);
+        expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({});
+      });
+
+      it('a new ban takes the place of the old one and keeps its addresses', async () => {
+        await store.putSanction(ban('troll', { until: T0 + 1000, addresses: ['127.0.0.2'] }));
+        await store.putSanction(ban('troll', { until: 0, reason: 'again', addresses: ['127.0.0.5'] }));
+        expect((await store.sanctionsFor('troll', undefined, T0 + 5000)).ban).toEqual(ban('troll', { reason: 'again', addresses: ['127.0.0.2', '127.0.0.5'] }));
+      });
+
+      it('an address held by two bans answers with the one lasting longest', async () => {
+        await store.putSanction(ban('one', { until: T0 + 1000, addresses: ['127.0.0.2'] }));
+        await store.putSanction(ban('two', { until: 0, addresses: ['127.0.0.2'] }));
+        expect((await store.sanctionsFor('x', '127.0.0.2', T0)).addressBan?.key).toBe('two');
+      });
+
+      it('the moderation log gives the last entries oldest first', async () => {
+        expect(await store.recentModlog(10)).toEqual([]);
+        const entries: ModlogEntry[] = [
+          { time: T0, operator: 'alice', action: 'ban', target: 'troll', minutes: 0, reason: 'spam' },
+          { time: T0 + 1, operator: 'alice', action: 'unban', target: 'troll', reason: '' },
+          { time: T0 + 2, operator: 'bert', action: 'kick', target: 'bob', reason: 'bye | now' },
+        ];
+        for (const e of entries) await store.appendModlog(e);
+        expect(await store.recentModlog(10)).toEqual(entries);
+        expect(await store.recentModlog(2)).toEqual(entries.slice(1));
+      });
+
+      it('sanctions and the log survive close and reopen', async () => {
+        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }));
+        await store.appendModlog({ time: T0, operator: 'alice', action: 'ban', target: 'troll', minutes: 0, reason: 'spam' });
+        await store.close();
+        const again = await fixture.reopen();
+        expect((await again.sanctionsFor('x', '127.0.0.2', T0)).addressBan?.key).toBe('troll');
+        expect(await again.recentModlog(5)).toHaveLength(1);
+        await again.close();
       });
     });
 

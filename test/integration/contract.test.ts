@@ -262,7 +262,7 @@ describe('login', () => {
 
   it('registers a free name with a password; the name then needs it (PASSWORD_REQUIRED, BAD_PASSWORD)', async () => {
     const owner = await connect();
-    await owner.login('acct', 'pw-one');
+    await owner.login('acct', 'pw-one-11');
     owner.sendLine('LOGOUT');
     await owner.waitClosed();
 
@@ -275,7 +275,7 @@ describe('login', () => {
     expect(await c.nextLine()).toMatch(/^ERROR\|PASSWORD_REQUIRED\|/);
     c.sendLine('LOGIN|acct|wrong');
     expect(await c.nextLine()).toMatch(/^ERROR\|BAD_PASSWORD\|/);
-    await c.login('acct', 'pw-one');
+    await c.login('acct', 'pw-one-11');
   });
 
   it('takes the password as the last field, | included', async () => {

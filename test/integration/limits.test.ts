@@ -239,7 +239,7 @@ describe('login throttling', () => {
   it('answers RATE_LIMITED after loginFailures wrong passwords for a name, even with the right one', async () => {
     const srv = await startTestServer();
     const owner = await LineClient.connect(srv.port);
-    await owner.login('vault', 'right');
+    await owner.login('vault', 'right-pass');
     owner.sendLine('LOGOUT');
     await owner.waitClosed();
 
@@ -250,24 +250,24 @@ describe('login throttling', () => {
     }
     c.sendLine('LOGIN|vault|wrong3');
     expect(await c.nextLine()).toMatch(/^ERROR\|RATE_LIMITED\|/);
-    c.sendLine('LOGIN|vault|right');
+    c.sendLine('LOGIN|vault|right-pass');
     expect(await c.nextLine()).toMatch(/^ERROR\|RATE_LIMITED\|/);
 
     const other = await LineClient.connect(srv.port);
-    other.sendLine('LOGIN|vault|right');
+    other.sendLine('LOGIN|vault|right-pass');
     expect(await other.nextLine()).toMatch(/^ERROR\|RATE_LIMITED\|/);
   });
 
   it('honours loginFailures', async () => {
     const srv = await startTestServer({ loginFailures: 1 });
     const owner = await LineClient.connect(srv.port);
-    await owner.login('safe', 'right');
+    await owner.login('safe', 'right-pass');
     owner.sendLine('LOGOUT');
     await owner.waitClosed();
     const c = await LineClient.connect(srv.port);
     c.sendLine('LOGIN|safe|wrong');
     expect(await c.nextLine()).toMatch(/^ERROR\|BAD_PASSWORD\|/);
-    c.sendLine('LOGIN|safe|right');
+    c.sendLine('LOGIN|safe|right-pass');
     expect(await c.nextLine()).toMatch(/^ERROR\|RATE_LIMITED\|/);
   });
 });

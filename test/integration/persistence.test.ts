@@ -68,7 +68,7 @@ describe('in-process restart', () => {
     const dataDir = makeTempDir();
     const first = await startTestServer({ dataDir });
     const owner = await LineClient.connect(first.port);
-    await owner.login('keeper', 'sesame');
+    await owner.login('keeper', 'open-sesame');
     await first.close();
 
     const second = await startTestServer({ dataDir });
@@ -77,7 +77,7 @@ describe('in-process restart', () => {
     expect(await c.nextLine()).toMatch(/^ERROR\|PASSWORD_REQUIRED\|/);
     c.sendLine('LOGIN|keeper|open');
     expect(await c.nextLine()).toMatch(/^ERROR\|BAD_PASSWORD\|/);
-    await c.login('keeper', 'sesame');
+    await c.login('keeper', 'open-sesame');
   });
 });
 
@@ -86,7 +86,7 @@ describe('offline private messages', () => {
     const srv = await startTestServer();
     const alice = await LineClient.loggedIn(srv.port, 'alice');
     const bob = await LineClient.connect(srv.port);
-    await bob.login('bob', 'pw');
+    await bob.login('bob', 'pw-long-1');
     await alice.waitFor(systemNaming('bob'));
     alice.sendLine('TEXT|room message');
     await alice.expectLine('TEXT|alice|room message');
@@ -103,7 +103,7 @@ describe('offline private messages', () => {
     }
 
     const back = await LineClient.connect(srv.port);
-    const login = await back.login('bob', 'pw');
+    const login = await back.login('bob', 'pw-long-1');
     // SUCCESS, HISTORY, the join SYSTEM line, then the kept messages.
     expect(login.between.map((l) => parseHistory(l).message)).toEqual(['room message']);
     // A SYSTEM notice about them may come first; nothing else.
@@ -121,7 +121,7 @@ describe('offline private messages', () => {
     back.sendLine('LOGOUT');
     await back.waitClosed();
     const again = await LineClient.connect(srv.port);
-    await again.login('bob', 'pw');
+    await again.login('bob', 'pw-long-1');
     await again.expectNoLine(300);
   });
 });
@@ -165,7 +165,7 @@ describe('the built bin', () => {
     const dataDir = makeTempDir();
     const first = await spawnServer([], { dataDir });
     const owner = await LineClient.connect(first.port);
-    await owner.login('binkeeper', 'sesame');
+    await owner.login('binkeeper', 'open-sesame');
     first.kill('SIGTERM');
     expect((await first.waitExit(5_000)).code).toBe(0);
 
@@ -173,7 +173,7 @@ describe('the built bin', () => {
     const c = await LineClient.connect(second.port);
     c.sendLine('LOGIN|binkeeper');
     expect(await c.nextLine()).toMatch(/^ERROR\|PASSWORD_REQUIRED\|/);
-    await c.login('binkeeper', 'sesame');
+    await c.login('binkeeper', 'open-sesame');
   });
 
   it('a client that stops reading does not hold up the exit on SIGTERM', async () => {

@@ -135,7 +135,7 @@ describe('telnet commands mixed into frames', () => {
 
   it('keeps several marks and frames in order behind a slow (password) login', async () => {
     const c = await RawClient.connect(srv.port);
-    c.send('LOGIN|tara|secret\r\n', DO_TM, 'PING|a\r\n', DO_TM, DO_TM, 'PING|b\r\n', [IAC, DO, ECHO], 'PING|c\r\n');
+    c.send('LOGIN|tara|secret-pw\r\n', DO_TM, 'PING|a\r\n', DO_TM, DO_TM, 'PING|b\r\n', [IAC, DO, ECHO], 'PING|c\r\n');
     const tokens = await c.until('PONG|c');
     expect(tokens).toEqual([
       expect.stringMatching(/^SUCCESS\|Welcome, tara!/),
@@ -162,7 +162,7 @@ describe('telnet commands mixed into frames', () => {
 
   it('still answers frames that follow a held mark when the client half-closes', async () => {
     const c = await RawClient.connect(srv.port);
-    c.send('LOGIN|tilda|secret\r\n', DO_TM, 'PING|last\r\n');
+    c.send('LOGIN|tilda|secret-pw\r\n', DO_TM, 'PING|last\r\n');
     c.socket.end();
     await c.waitClosed();
     expect(c.tokens()).toEqual([expect.stringMatching(/^SUCCESS\|/), 'SYSTEM|tilda joined lobby', WILL_TM, 'PONG|last']);

@@ -1017,7 +1017,7 @@ describe('accounts (real scrypt)', () => {
   it('LOGIN|name|password registers a free name; the same password logs in again, a wrong one is BAD_PASSWORD', async () => {
     const h = await makeHarness();
     const dave = h.connect();
-    expect(await dave.send('LOGIN|Dave|s3cret')).toEqual([
+    expect(await dave.send('LOGIN|Dave|s3cret-pw')).toEqual([
       'SUCCESS|Welcome, Dave! You are in lobby. (registered: from now on Dave needs this password)',
       'SYSTEM|Dave joined lobby',
     ]);
@@ -1032,7 +1032,7 @@ describe('accounts (real scrypt)', () => {
     expect(await wrong.send('LOGIN|dave|nope')).toEqual(['ERROR|BAD_PASSWORD|wrong password for Dave']);
     expect(wrong.session.loggedIn).toBe(false);
     // The same connection may try again; the name shows as registered.
-    expect(await wrong.send('LOGIN|DAVE|s3cret')).toEqual(['SUCCESS|Welcome, Dave! You are in lobby.', 'SYSTEM|Dave joined lobby']);
+    expect(await wrong.send('LOGIN|DAVE|s3cret-pw')).toEqual(['SUCCESS|Welcome, Dave! You are in lobby.', 'SYSTEM|Dave joined lobby']);
   });
 
   it('a registered name without a password is PASSWORD_REQUIRED', async () => {

@@ -54,6 +54,8 @@ const HELP_LINES = [
   'HISTORY  or  HISTORY|n  - recent messages of your room',
   'PING  or  PING|token  - liveness check',
   'STATS  - server figures',
+  'PASSWORD|old|new  - change your password (registered names)',
+  'Operators: KICK|name|reason, BAN|name|minutes|reason (0 = until lifted), UNBAN|name, MUTE|name|minutes|reason, UNMUTE|name, MODLOG or MODLOG|n',
   'HELP  - this list',
   'LOGOUT  - leave',
   'Aliases of the earlier client: 1|name = LOGIN|name, 3|message = TEXT|message, 2|name = LOGOUT',

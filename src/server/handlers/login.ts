@@ -18,13 +18,13 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
   if (frame.password !== undefined) requireSafePasswordPath(ctx, session);
-  await refuseBanned(ctx, session, key, check.name);
   // A registered user may take their name back from a stale connection of their own, with the password.
   const holder = ctx.presence.user(key);
   if (holder !== undefined && (frame.password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
     throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
   }
   requireDirectory(ctx);
+  await refuseBanned(ctx, session, key, check.name);
 
   session.setState({ kind: 'authenticating' });
   let account: Account | undefined;
