@@ -35,7 +35,7 @@ export function removedNotice(action: Removal['action'], by: string, reason: str
   return `you were ${action} by ${by}${when}${reason === '' ? '' : `: ${reason}`}`;
 }
 
-const REMOVED = /^you were (kicked|banned) by (\S+)/u;
+const REMOVED = /^you were (kicked|banned) by ([^\s:]+)/u;
 
 /** Reads a removedNotice (a client does not reconnect after one); undefined for any other text. */
 export function parseRemoved(text: string): Removal | undefined {

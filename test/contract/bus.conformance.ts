@@ -179,6 +179,20 @@ export function describeBusConformance(name: string, makeNodes: (n: number) => P
       expect(withoutBarriers(0)).toEqual([]);
     });
 
+    it('control events reach every other node each on its own, never joined, and not the publisher', async () => {
+      const [a, b] = await make(3);
+      const first: BusEvent = { kind: 'control', line: JSON.stringify({ type: 'kick', key: 'bob', tag }) };
+      const second: BusEvent = { kind: 'control', line: JSON.stringify({ type: 'mute', key: 'bob', tag }) };
+      a!.publish(first);
+      a!.publish(second);
+      a!.flush();
+      await until('b and c get both control events', () => mine(1).length === 2 && mine(2).length === 2);
+      expect(mine(1)).toEqual([first, second]);
+      expect(mine(2)).toEqual([first, second]);
+      await barrier(b!, [a!]);
+      expect(withoutBarriers(0)).toEqual([]);
+    });
+
     it('nothing is delivered before flush(); flush() sends it', async () => {
       const [a, b, c] = await make(3);
       const den = room('den');

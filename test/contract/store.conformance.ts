@@ -300,6 +300,8 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
     });
 
     describe('sanctions and the moderation log', () => {
+      const logged = (time = T0): ModlogEntry => ({ time, operator: 'alice', action: 'ban', target: 'x', minutes: 0, reason: '' });
+      const lifted = (time = T0): ModlogEntry => ({ time, operator: 'alice', action: 'unban', target: 'x', reason: '' });
       const ban = (key: string, extra: Partial<Sanction> = {}): Sanction => ({
         kind: 'ban',
         key,
@@ -314,11 +316,11 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
 
       it('nothing stands against a name or address never sanctioned', async () => {
         expect(await store.sanctionsFor('bob', '127.0.0.2', T0)).toEqual({});
-        expect(await store.liftSanction('ban', 'bob', T0)).toBe(false);
+        expect(await store.liftSanction('ban', 'bob', lifted())).toBe(false);
       });
 
       it('a ban holds the name and its addresses until it ends; addresses added later count too', async () => {
-        await store.putSanction(ban('troll', { until: T0 + 60_000, addresses: ['127.0.0.2'] }));
+        await store.putSanction(ban('troll', { until: T0 + 60_000, addresses: ['127.0.0.2'] }), logged());
         await store.addBanAddresses('troll', ['127.0.0.3', '2001:db8:1:2::/64']);
         const expected = ban('troll', { until: T0 + 60_000, addresses: ['127.0.0.2', '127.0.0.3', '2001:db8:1:2::/64'] });
         expect(await store.sanctionsFor('troll', undefined, T0)).toEqual({ ban: expected });
@@ -326,7 +328,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         expect(await store.sanctionsFor('other', '127.0.0.4', T0)).toEqual({});
         // Ended: nothing in force, and lifting it is no lift.
         expect(await store.sanctionsFor('troll', '127.0.0.2', T0 + 60_000)).toEqual({});
-        expect(await store.liftSanction('ban', 'troll', T0 + 60_000)).toBe(false);
+        expect(await store.liftSanction('ban', 'troll', lifted(T0 + 60_000))).toBe(false);
       });
 
       it('addBanAddresses without a ban does nothing', async () => {
@@ -335,30 +337,38 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it('liftSanction lifts the ban with its addresses, and a mute on its own', async () => {
-        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }));
+        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }), logged());
         const mute: Sanction = { ...ban('troll'), kind: 'mute', reason: 'noise' };
-        await store.putSanction(mute);
+        await store.putSanction(mute, logged());
         expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({
           ban: ban('troll', { addresses: ['127.0.0.2'] }),
           addressBan: ban('troll', { addresses: ['127.0.0.2'] }),
           mute,
         });
-        expect(await store.liftSanction('ban', 'troll', T0)).toBe(true);
+        expect(await store.liftSanction('ban', 'troll', lifted())).toBe(true);
         expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({ mute });
-        expect(await store.liftSanction('mute', 'troll', T0)).toBe(true);
+        expect(await store.liftSanction('mute', 'troll', lifted())).toBe(true);
         expect(await store.sanctionsFor('troll', '127.0.0.2', T0)).toEqual({});
       });
 
       it('a new ban takes the place of the old one and keeps its addresses', async () => {
-        await store.putSanction(ban('troll', { until: T0 + 1000, addresses: ['127.0.0.2'] }));
-        await store.putSanction(ban('troll', { until: 0, reason: 'again', addresses: ['127.0.0.5'] }));
+        await store.putSanction(ban('troll', { until: T0 + 1000, addresses: ['127.0.0.2'] }), logged());
+        await store.putSanction(ban('troll', { until: 0, reason: 'again', addresses: ['127.0.0.5'] }), logged());
         expect((await store.sanctionsFor('troll', undefined, T0 + 5000)).ban).toEqual(ban('troll', { reason: 'again', addresses: ['127.0.0.2', '127.0.0.5'] }));
       });
 
       it('an address held by two bans answers with the one lasting longest', async () => {
-        await store.putSanction(ban('one', { until: T0 + 1000, addresses: ['127.0.0.2'] }));
-        await store.putSanction(ban('two', { until: 0, addresses: ['127.0.0.2'] }));
+        await store.putSanction(ban('one', { until: T0 + 1000, addresses: ['127.0.0.2'] }), logged());
+        await store.putSanction(ban('two', { until: 0, addresses: ['127.0.0.2'] }), logged());
         expect((await store.sanctionsFor('x', '127.0.0.2', T0)).addressBan?.key).toBe('two');
+      });
+
+      it('putSanction logs its entry, and liftSanction logs its own only when something was in force', async () => {
+        await store.putSanction(ban('troll', { until: T0 + 1000 }), logged());
+        expect(await store.liftSanction('ban', 'troll', lifted(T0 + 1000))).toBe(false);
+        await store.putSanction({ ...ban('bob'), kind: 'mute' }, logged(T0 + 1));
+        expect(await store.liftSanction('mute', 'bob', lifted(T0 + 2))).toBe(true);
+        expect(await store.recentModlog(10)).toEqual([logged(), logged(T0 + 1), lifted(T0 + 2)]);
       });
 
       it('the moderation log gives the last entries oldest first', async () => {
@@ -374,8 +384,7 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
 
       it('sanctions and the log survive close and reopen', async () => {
-        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }));
-        await store.appendModlog({ time: T0, operator: 'alice', action: 'ban', target: 'troll', minutes: 0, reason: 'spam' });
+        await store.putSanction(ban('troll', { addresses: ['127.0.0.2'] }), logged());
         await store.close();
         const again = await fixture.reopen();
         expect((await again.sanctionsFor('x', '127.0.0.2', T0)).addressBan?.key).toBe('troll');

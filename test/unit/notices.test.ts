@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinedNotice, leftNotice, parsePresence } from '../../src/protocol/notices.js';
+import { joinedNotice, leftNotice, parsePresence, parseRemoved, removedNotice, untilText } from '../../src/protocol/notices.js';
 
 describe('join and leave notices', () => {
   it('are read back by the parser the client uses, in every form the server writes', () => {
@@ -14,5 +14,28 @@ describe('join and leave notices', () => {
   it('ignores other notices', () => {
     expect(parsePresence('the server is shutting down; goodbye')).toBeUndefined();
     expect(parsePresence('you are already in lobby')).toBeUndefined();
+  });
+});
+
+describe('kick and ban notices', () => {
+  const at = Date.UTC(2026, 11, 2, 3, 10, 0, 500);
+
+  it('says when a sanction ends, to the second, or that it lasts until lifted', () => {
+    expect(untilText(at)).toBe('until 2026-12-02T03:10:00Z');
+    expect(untilText(0)).toBe('until lifted');
+  });
+
+  it('names the operator, the end of a ban and the reason; a kick has no end', () => {
+    expect(removedNotice('kicked', 'alice', 'spam')).toBe('you were kicked by alice: spam');
+    expect(removedNotice('kicked', 'alice', '')).toBe('you were kicked by alice');
+    expect(removedNotice('banned', 'alice', 'spam', at)).toBe('you were banned by alice until 2026-12-02T03:10:00Z: spam');
+    expect(removedNotice('banned', 'alice', '', 0)).toBe('you were banned by alice until lifted');
+  });
+
+  it('parseRemoved reads what removedNotice writes and nothing else', () => {
+    expect(parseRemoved(removedNotice('kicked', 'Zoë', 'x'))).toEqual({ action: 'kicked', by: 'Zoë' });
+    expect(parseRemoved(removedNotice('banned', 'alice', '', 0))).toEqual({ action: 'banned', by: 'alice' });
+    expect(parseRemoved('bob left lobby (kicked by alice: spam)')).toBeUndefined();
+    expect(parseRemoved('they said you were kicked by alice')).toBeUndefined();
   });
 });

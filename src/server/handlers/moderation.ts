@@ -53,10 +53,14 @@ function duration(minutes: number, until: number): string {
 
 const because = (reason: string): string => (reason === '' ? '' : `: ${reason}`);
 
-/** Stores the action in the moderation log and logs it as an event. */
-async function record(ctx: ServerContext, entry: Omit<ModlogEntry, 'time'>): Promise<void> {
-  await stored(ctx.store.appendModlog({ time: ctx.clock(), ...entry }));
-  ctx.log.info('moderation', { ...entry });
+/** The action as the moderation log keeps it. */
+function entry(ctx: ServerContext, fields: Omit<ModlogEntry, 'time'>): ModlogEntry {
+  return { time: ctx.clock(), ...fields };
+}
+
+/** Every action stored is one event in the server's log too. */
+function logEvent(ctx: ServerContext, { time: _time, ...fields }: ModlogEntry): void {
+  ctx.log.info('moderation', fields);
 }
 
 async function stored<T>(write: Promise<T>): Promise<T> {
@@ -75,7 +79,9 @@ export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<
   const target = await requireTarget(ctx, me, frame.name);
   const online = await ctx.directory.locate(target.key);
   if (online === undefined) throw new ChatError('NO_SUCH_USER', `${target.name} is not online`);
-  await record(ctx, { operator: me.name, action: 'kick', target: online.name, reason });
+  const done = entry(ctx, { operator: me.name, action: 'kick', target: online.name, reason });
+  await stored(ctx.store.appendModlog(done));
+  logEvent(ctx, done);
   await enforce(ctx, { type: 'kick', key: target.key, by: me.name, reason });
   session.send(encodeSystem(`you kicked ${online.name}${because(reason)}`));
 }
@@ -90,8 +96,9 @@ export async function ban(ctx: ServerContext, session: Session, frame: FrameOf<'
   const here = ctx.presence.user(target.key);
   const address = here !== undefined ? addressKey(here.address) : ctx.departed.get(target.key);
   const sanction = { kind: 'ban' as const, key: target.key, name: target.name, until, by: me.name, reason, at: now };
-  await stored(ctx.store.putSanction({ ...sanction, addresses: address === undefined ? [] : [address] }));
-  await record(ctx, { operator: me.name, action: 'ban', target: target.name, minutes: frame.minutes, reason });
+  const done = entry(ctx, { operator: me.name, action: 'ban', target: target.name, minutes: frame.minutes, reason });
+  await stored(ctx.store.putSanction({ ...sanction, addresses: address === undefined ? [] : [address] }, done));
+  logEvent(ctx, done);
   await stored(enforce(ctx, { type: 'ban', key: target.key, by: me.name, reason, until }));
   session.send(encodeSystem(`you banned ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
 }
@@ -103,8 +110,9 @@ export async function mute(ctx: ServerContext, session: Session, frame: FrameOf<
   const target = await requireTarget(ctx, me, frame.name);
   const now = ctx.clock();
   const until = frame.minutes === 0 ? 0 : now + frame.minutes * 60_000;
-  await stored(ctx.store.putSanction({ kind: 'mute', key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: [] }));
-  await record(ctx, { operator: me.name, action: 'mute', target: target.name, minutes: frame.minutes, reason });
+  const done = entry(ctx, { operator: me.name, action: 'mute', target: target.name, minutes: frame.minutes, reason });
+  await stored(ctx.store.putSanction({ kind: 'mute', key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: [] }, done));
+  logEvent(ctx, done);
   await enforce(ctx, { type: 'mute', key: target.key, by: me.name, reason, until });
   session.send(encodeSystem(`you muted ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
 }
@@ -116,14 +124,15 @@ async function lift(ctx: ServerContext, session: Session, me: ActiveState, raw: 
   await requireOperator(ctx, session, me, type);
   const check = checkName(raw);
   if (!check.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(raw).slice(0, 64)}`);
-  const lifted = await stored(ctx.store.liftSanction(kind, check.key, ctx.clock()));
+  const action: ModerationAction = kind === 'ban' ? 'unban' : 'unmute';
+  const done = entry(ctx, { operator: me.name, action, target: check.name, reason: '' });
+  const lifted = await stored(ctx.store.liftSanction(kind, check.key, done));
   const past = kind === 'ban' ? 'banned' : 'muted';
   if (!lifted) {
     session.send(encodeSystem(`${check.name} is not ${past}`));
     return;
   }
-  const action: ModerationAction = kind === 'ban' ? 'unban' : 'unmute';
-  await record(ctx, { operator: me.name, action, target: check.name, reason: '' });
+  logEvent(ctx, done);
   if (kind === 'mute') await enforce(ctx, { type: 'unmute', key: check.key, by: me.name });
   session.send(encodeSystem(`${check.name} is no longer ${past}`));
 }

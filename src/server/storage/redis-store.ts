@@ -47,13 +47,16 @@ if s and cjson.decode(s).key == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]
 redis.call('DEL', KEYS[3])
 return 1`;
 
-// A ban with its addresses, at once. KEYS: bans. ARGV: key, JSON, addresses…
-const PUT_BAN = `
+// A ban or mute with its addresses and its log entry, at once.
+// KEYS: the kind's hash, the log. ARGV: key, JSON, log entry JSON, log length, addresses…
+const PUT_SANCTION = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   redis.call('SADD', 'chat:ban-addresses:' .. ARGV[1], ARGV[i])
   redis.call('SADD', 'chat:address-bans:' .. ARGV[i], ARGV[1])
 end
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 return 1`;
 
 // KEYS: bans. ARGV: key, addresses… (only while the name is banned).
@@ -65,7 +68,8 @@ for i = 2, #ARGV do
 end
 return 1`;
 
-// KEYS: the kind's hash. ARGV: key, kind. Returns the JSON lifted (or false).
+// Lifts a ban (with its addresses) or mute, logging the entry when it was in force.
+// KEYS: the kind's hash, the log. ARGV: key, kind, now, log entry JSON, log length. Returns 1 when lifted.
 const LIFT = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[1], ARGV[1])
@@ -75,7 +79,12 @@ if ARGV[2] == 'ban' then
   end
   redis.call('DEL', 'chat:ban-addresses:' .. ARGV[1])
 end
-return v`;
+if not v then return 0 end
+local untilTime = tonumber(cjson.decode(v)['until'])
+if untilTime ~= 0 and untilTime <= tonumber(ARGV[3]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
+return 1`;
 
 // KEYS: bans, mutes. ARGV: key, address ('' for none). Returns the ban, the mute and
 // the bans holding the address, as JSON with the name key and addresses in.
@@ -291,11 +300,10 @@ export class RedisStore implements Store {
     return (await this.client.eval(DELETE_ACCOUNT, { keys, arguments: [key, nameSkeleton(account.name)] })) === 1;
   }
 
-  async putSanction(sanction: Sanction): Promise<void> {
+  async putSanction(sanction: Sanction, entry: ModlogEntry): Promise<void> {
     const { addresses, key, kind, ...rest } = sanction;
-    const json = JSON.stringify(rest);
-    if (kind === 'mute') await this.client.hSet(redisKeys.sanctions('mute'), key, json);
-    else await this.client.eval(PUT_BAN, { keys: [redisKeys.sanctions('ban')], arguments: [key, json, ...addresses] });
+    const args = [key, JSON.stringify(rest), JSON.stringify(entry), String(MODLOG_LENGTH), ...(kind === 'ban' ? addresses : [])];
+    await this.client.eval(PUT_SANCTION, { keys: [redisKeys.sanctions(kind), redisKeys.modlog], arguments: args });
   }
 
   async addBanAddresses(key: string, addresses: readonly string[]): Promise<void> {
@@ -303,10 +311,9 @@ export class RedisStore implements Store {
     await this.client.eval(ADD_BAN_ADDRESSES, { keys: [redisKeys.sanctions('ban')], arguments: [key, ...addresses] });
   }
 
-  async liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean> {
-    const lifted = (await this.client.eval(LIFT, { keys: [redisKeys.sanctions(kind)], arguments: [key, kind] })) as string | null;
-    if (lifted === null || lifted === undefined) return false;
-    return inForce(parseSanction(lifted), now);
+  async liftSanction(kind: SanctionKind, key: string, entry: ModlogEntry): Promise<boolean> {
+    const args = [key, kind, String(entry.time), JSON.stringify(entry), String(MODLOG_LENGTH)];
+    return (await this.client.eval(LIFT, { keys: [redisKeys.sanctions(kind), redisKeys.modlog], arguments: args })) === 1;
   }
 
   async sanctionsFor(key: string, address: string | undefined, now: number): Promise<Sanctions> {

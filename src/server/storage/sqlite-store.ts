@@ -321,11 +321,12 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async putSanction(sanction: Sanction): Promise<void> {
+  async putSanction(sanction: Sanction, entry: ModlogEntry): Promise<void> {
     const m = this.moderation;
     this.db.transaction(() => {
       m.putSanction.run(sanction.kind, sanction.key, sanction.name, sanction.until, sanction.by, sanction.reason, sanction.at);
       for (const address of sanction.addresses) m.addAddress.run(address, sanction.key);
+      this.logEntry(entry);
     })();
   }
 
@@ -337,13 +338,15 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean> {
+  async liftSanction(kind: SanctionKind, key: string, entry: ModlogEntry): Promise<boolean> {
     const m = this.moderation;
     return this.db.transaction(() => {
       const row = m.selectSanction.get(kind, key) as SanctionRow | undefined;
       m.deleteSanction.run(kind, key);
       if (kind === 'ban') m.deleteAddresses.run(key);
-      return row !== undefined && inForce(row, now);
+      const lifted = row !== undefined && inForce(row, entry.time);
+      if (lifted) this.logEntry(entry);
+      return lifted;
     })();
   }
 
@@ -362,6 +365,10 @@ export class SqliteStore implements Store {
   }
 
   async appendModlog(entry: ModlogEntry): Promise<void> {
+    this.logEntry(entry);
+  }
+
+  private logEntry(entry: ModlogEntry): void {
     this.moderation.appendModlog.run(entry.time, entry.operator, entry.action, entry.target, entry.minutes ?? null, entry.reason);
   }
 

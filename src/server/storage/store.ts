@@ -98,12 +98,20 @@ export interface Store {
   /** Deletes the account (its name becomes free); false when there was none. */
   deleteAccount(key: string): Promise<boolean>;
 
-  /** Puts a ban or mute in place of any earlier one of that kind on the name. */
-  putSanction(sanction: Sanction): Promise<void>;
+  /**
+   * Puts a ban or mute in place of any earlier one of that kind on the name
+   * (a ban keeps the earlier one's addresses), and appends `entry` to the
+   * moderation log in the same write: both or neither.
+   */
+  putSanction(sanction: Sanction, entry: ModlogEntry): Promise<void>;
   /** Adds addresses to the ban of `key`, if there is one. */
   addBanAddresses(key: string, addresses: readonly string[]): Promise<void>;
-  /** Lifts the ban (with its addresses) or mute of `key`; false when none was in force at `now`. */
-  liftSanction(kind: SanctionKind, key: string, now: number): Promise<boolean>;
+  /**
+   * Lifts the ban (with its addresses) or mute of `key`; false when none was
+   * in force at `entry.time`. Appends `entry` to the moderation log, in the
+   * same write, when one was.
+   */
+  liftSanction(kind: SanctionKind, key: string, entry: ModlogEntry): Promise<boolean>;
   /** The sanctions in force at `now` against the name `key` and the address `address` (an addressKey). */
   sanctionsFor(key: string, address: string | undefined, now: number): Promise<Sanctions>;
   appendModlog(entry: ModlogEntry): Promise<void>;
