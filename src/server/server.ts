@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { nameKey } from '../protocol/index.js';
 import { Admission } from './admission.js';
+import type { Logger } from './log.js';
+import type { Store } from './storage/store.js';
 import { connectionCap, openFileLimit } from './fd-limit.js';
 import { defaultOptions, optionConflict, type ServerOptions } from './options.js';
 import { redactUrl } from './redis-connections.js';
@@ -107,5 +110,21 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
       hint: 'raise the open-file limit (ulimit -n, LimitNOFILE=) to allow more',
     });
   }
+  await warnUnregisteredOperators(ctx.store, options.operators, log);
   return server;
+}
+
+/**
+ * An --operator name nobody has registered yet goes to whoever registers it
+ * first: say so at start-up, while the operator can still claim it.
+ */
+async function warnUnregisteredOperators(store: Store, operators: readonly string[], log: Logger): Promise<void> {
+  for (const name of operators) {
+    try {
+      if ((await store.getAccount(nameKey(name))) !== undefined) continue;
+      log.warn('operator-not-registered', { name, hint: `log in as ${name} with a password now to register it: until then anyone could` });
+    } catch {
+      // The store being unreachable is reported where it matters.
+    }
+  }
 }

@@ -75,6 +75,20 @@ describe('who may moderate', () => {
     }
   });
 
+  it('an --operator name nobody has registered yet is warned about at start-up (whoever registers it first gets it)', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', json: true }, (line) => lines.push(line));
+    const dataDir = makeTempDir();
+    const first = await startTestServer({ dataDir, operators: ['alice', 'bert'] }, { log });
+    const warned = () => lines.map((l) => JSON.parse(l) as { event: string; name?: string }).filter((e) => e.event === 'operator-not-registered').map((e) => e.name);
+    expect(warned()).toEqual(['alice', 'bert']);
+    await operator(first);
+    await first.close();
+    lines.length = 0;
+    await startTestServer({ dataDir, operators: ['alice', 'bert'] }, { log });
+    expect(warned()).toEqual(['bert']);
+  });
+
   it('an operator cannot act on themself or on another operator', async () => {
     const srv = await server({ operators: ['alice', 'bert'] });
     const alice = await operator(srv);
