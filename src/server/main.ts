@@ -13,6 +13,8 @@ import type { Logger } from './log.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const EXIT_HELP = `
+Accounts (list, passwd, delete, operator; also while the server runs): see chat-server accounts --help
+
 Exit codes:
   0  stopped by SIGINT or SIGTERM after telling everyone and writing what was pending
      (with --tls-cert, SIGHUP reloads the certificate and key instead of stopping)
@@ -38,6 +40,11 @@ function buildCommand(): Command {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'accounts') {
+    // The admin CLI, loaded only when asked for: the server's start does not pay for it.
+    const { runAccountsCli } = await import('./admin/accounts-cli.js');
+    process.exit(await runAccountsCli(process.argv.slice(3)));
+  }
   const command = buildCommand();
   command.exitOverride((err) => {
     // --help and --version exit 0; every usage error exits 2 after its one line.
