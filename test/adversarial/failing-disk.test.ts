@@ -4,46 +4,23 @@
 // returns. The data directory sits on a small tmpfs of its own that the
 // test fills up (the test runs as root, as CI does, to mount it).
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fillUp, smallDisk, unmountDisks } from '../helpers/disk.js';
 import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { killAllChildren, makeTempDir, removeTempDirs, runBin, spawnServer } from '../helpers/server.js';
+import { killAllChildren, removeTempDirs, runBin, spawnServer } from '../helpers/server.js';
 
-const mounts: string[] = [];
 
 afterEach(async () => {
   await closeAllClients();
   await killAllChildren();
-  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
+  unmountDisks();
 });
 
 afterAll(() => removeTempDirs());
 
-function smallDisk(kib: number, readOnly = false): string {
-  const dir = path.join(makeTempDir('disk-'), 'mnt');
-  fs.mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k${readOnly ? ',ro' : ''}`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-/** Writes a file until the disk is full; returns its path. */
-function fillUp(dir: string): string {
-  const file = path.join(dir, 'filler');
-  const fd = fs.openSync(file, 'w');
-  const block = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, block);
-  } catch (err) {
-    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-  } finally {
-    fs.closeSync(fd);
-  }
-  return file;
-}
 
 describe('a disk that fills up', () => {
   it('refuses what it cannot store with UNAVAILABLE, relays only what it stored, and recovers when space returns', async () => {

@@ -5,23 +5,22 @@
 // UNAVAILABLE, never half done (a sanction without its log entry, a kick
 // nobody can read about).
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fillUp, smallDisk, unmountDisks } from '../helpers/disk.js';
 import { LineClient, closeAllClients } from '../helpers/line-client.js';
-import { closeAllServers, killAllChildren, makeTempDir, removeTempDirs, spawnServer, startTestServer } from '../helpers/server.js';
+import { closeAllServers, killAllChildren, removeTempDirs, spawnServer, startTestServer } from '../helpers/server.js';
 
 const WORST_PING_MS = 1000;
-const mounts: string[] = [];
 
 afterEach(async () => {
   await closeAllClients();
   await closeAllServers();
   await killAllChildren();
-  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
+  unmountDisks();
 });
 
 afterAll(() => removeTempDirs());
@@ -99,27 +98,6 @@ describe('non-operators', () => {
   });
 });
 
-function smallDisk(kib: number): string {
-  const dir = path.join(makeTempDir('disk-'), 'mnt');
-  fs.mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-function fillUp(dir: string): string {
-  const file = path.join(dir, 'filler');
-  const fd = fs.openSync(file, 'w');
-  const block = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, block);
-  } catch (err) {
-    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-  } finally {
-    fs.closeSync(fd);
-  }
-  return file;
-}
 
 describe('a full disk under moderation', () => {
   it('each MUTE and KICK is stored with its log entry and carried out, or refused with UNAVAILABLE and not done at all', async () => {

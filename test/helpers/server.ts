@@ -183,10 +183,25 @@ export interface RunResult extends ExitInfo {
 }
 
 /** Runs the built bin to completion (for --help, bad flags, …); kills it after `timeoutMs`. */
-export function runBin(args: string[], timeoutMs = 10_000): Promise<RunResult> {
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Written to stdin, a pipe (never a terminal); without it stdin is closed at once. */
+  input?: string;
+  cwd?: string;
+  /** Added to the environment; CHAT_REDIS_URL is unset unless given here. */
+  env?: Record<string, string>;
+}
+
+/** Runs the built chat-server with `args` to its end. */
+export function runBin(args: string[], options: number | RunOptions = {}): Promise<RunResult> {
   assertBuilt();
+  const { timeoutMs = 10_000, input, cwd = repoRoot, env = {} } = typeof options === 'number' ? { timeoutMs: options } : options;
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [serverBin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [serverBin, ...args], {
+      cwd,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, CHAT_REDIS_URL: '', ...env },
+    });
     children.add(proc);
     let stdout = '';
     let stderr = '';
@@ -201,6 +216,11 @@ export function runBin(args: string[], timeoutMs = 10_000): Promise<RunResult> {
       children.delete(proc);
       resolve({ code, signal, stdout, stderr });
     });
+    if (input !== undefined) {
+      // The child may exit before reading stdin (a usage error): that is no failure here.
+      proc.stdin!.on('error', () => {});
+      proc.stdin!.end(input);
+    }
   });
 }
 

@@ -3,13 +3,12 @@
 // on the next login or frame. Without a terminal: passwords come on stdin,
 // deletion needs --yes.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LineClient, closeAllClients } from '../helpers/line-client.js';
 import { startRedis, type RedisInstance } from '../helpers/redis.js';
-import { killAllChildren, makeTempDir, removeTempDirs, repoRoot, serverBin, spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { killAllChildren, makeTempDir, removeTempDirs, runBin, spawnServer, type RunResult, type SpawnedServer } from '../helpers/server.js';
 
 afterEach(async () => {
   await closeAllClients();
@@ -18,39 +17,12 @@ afterEach(async () => {
 
 afterAll(() => removeTempDirs());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs `chat-server accounts ARGS` with `input` on stdin (a pipe, so never a
  * terminal) and CHAT_REDIS_URL unset unless `env` sets it.
  */
-function accounts(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [serverBin, 'accounts', ...args], {
-      cwd: options.cwd ?? repoRoot,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, CHAT_REDIS_URL: '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`chat-server accounts ${args.join(' ')} still running after 15 s; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 15_000);
-    proc.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    // The child may exit before reading stdin (a usage error): that is no failure here.
-    proc.stdin.on('error', () => {});
-    proc.stdin.end(options.input ?? '');
-  });
+function accounts(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+  return runBin(['accounts', ...args], { timeoutMs: 15_000, input: options.input ?? '', ...(options.cwd === undefined ? {} : { cwd: options.cwd }), ...(options.env === undefined ? {} : { env: options.env }) });
 }
 
 /** Registers `name` with `password` on the server and logs out again. */
@@ -288,12 +260,7 @@ describe('chat-server accounts --help and usage errors', () => {
   });
 
   it('the server --help points at chat-server accounts --help', async () => {
-    const r = await new Promise<Run>((resolve) => {
-      const proc = spawn(process.execPath, [serverBin, '--help'], { cwd: repoRoot });
-      let stdout = '';
-      proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      proc.once('close', (code) => resolve({ code, stdout, stderr: '' }));
-    });
+    const r = await runBin(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('chat-server accounts --help');
   });
