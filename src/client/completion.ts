@@ -1,5 +1,5 @@
 import { nameKey, parsePresence, type ServerFrame } from '../protocol/index.js';
-import { COMMAND_NAMES } from './commands.js';
+import { COMMANDS, COMMAND_NAMES } from './commands.js';
 
 // Tab completion of slash commands, names and rooms, and what it completes
 // from. Pure: the caller holds the lists and feeds them server frames.
@@ -135,23 +135,28 @@ function matching(candidates: readonly string[], partial: string): string[] {
 export interface CompletionSources {
   /** People in the current room: completed anywhere in a plain line. */
   roomNames: readonly string[];
-  /** Everyone seen online: completed as the addressee of /msg and /w. */
+  /** Everyone seen online: completed as the NAME of /msg, /w and the moderation commands. */
   knownNames: readonly string[];
   /** Rooms: completed after /join. */
   rooms: readonly string[];
 }
 
-/** What the word before the cursor is: a command, an addressee, a room, or a name in the text. */
+/** What the word before the cursor is: a command, an addressee (a command's NAME), a room, or a name in the text. */
 export type CompletionContext = 'command' | 'addressee' | 'room' | 'mention';
 
 const WORD_BEFORE_CURSOR = /\S*$/u;
+
+/** Command name → what its first argument completes from (the COMMANDS table says). */
+const FIRST_ARGUMENT = new Map(COMMANDS.flatMap((c) => c.names.map((name) => [name, c.argument] as const)));
 
 export function completionContext(lineBeforeCursor: string): CompletionContext {
   const word = WORD_BEFORE_CURSOR.exec(lineBeforeCursor)?.[0] ?? '';
   const before = lineBeforeCursor.slice(0, lineBeforeCursor.length - word.length);
   if (before === '' && word.startsWith('/') && !word.startsWith('//')) return 'command';
-  if (/^\/(?:msg|w)\s+$/iu.test(before)) return 'addressee';
-  if (/^\/join\s+$/iu.test(before)) return 'room';
+  const command = /^(\/\S+)\s+$/u.exec(before)?.[1]?.toLowerCase();
+  const argument = command === undefined ? undefined : FIRST_ARGUMENT.get(command);
+  if (argument === 'name') return 'addressee';
+  if (argument === 'room') return 'room';
   return 'mention';
 }
 
@@ -159,8 +164,8 @@ export function completionContext(lineBeforeCursor: string): CompletionContext {
  * node:readline completer semantics: given the line up to the cursor, returns
  * the candidates and the part of the line they replace. A single match gets a
  * trailing space; several matches that share more than what was typed are
- * narrowed to that shared prefix. After /msg and /join an empty word lists
- * every choice; elsewhere it completes nothing.
+ * narrowed to that shared prefix. After /msg, /join and the other commands
+ * taking a NAME an empty word lists every choice; elsewhere it completes nothing.
  */
 export function complete(lineBeforeCursor: string, sources: CompletionSources): [string[], string] {
   const word = WORD_BEFORE_CURSOR.exec(lineBeforeCursor)?.[0] ?? '';

@@ -4,7 +4,9 @@ import {
   encodeBare,
   encodeLogin,
   encodePing,
+  parseRemoved,
   parseServerFrame,
+  type Removal,
   type ServerFrame,
 } from '../protocol/index.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -12,15 +14,18 @@ import { realTimers, type TimerHandle, type Timers } from '../cli/timers.js';
 import { TLS_FAILURES } from './tls-failures.js';
 
 // The one place the client touches the network: a socket, the shared line
-// decoder, the login handshake, reconnecting with backoff and a heartbeat.
-// Its state is a union changed only by setStatus().
+// decoder, the login handshake, reconnecting with backoff (never after a
+// kick or a ban) and a heartbeat. Its state is a union changed only by
+// setStatus().
 
 /** Why the connection ended for good. */
 export type CloseReason =
   | { kind: 'quit' }
   | { kind: 'connect-failed'; error: SocketFailure }
   | { kind: 'login-refused'; code: string; text: string }
-  | { kind: 'gave-up'; attempts: number; error: string };
+  | { kind: 'gave-up'; attempts: number; error: string }
+  /** Kicked or banned by an operator (`text` is the server's notice): reconnecting would undo a kick or meet the ban. */
+  | ({ kind: 'removed'; text: string } & Removal);
 
 export type ConnectionStatus =
   | { state: 'idle' }
@@ -171,6 +176,10 @@ export class Connection {
   private lastReceivedAt = 0;
   private firstOpen: { resolve: () => void; reject: (error: ConnectError) => void } | undefined;
   private closeWaiters: Array<() => void> = [];
+  /** The password each login sends; a confirmed PASSWORD change replaces it. */
+  private password: string | undefined;
+  /** A new password whose change was in flight when the connection broke: tried once if the old one is refused. */
+  private fallbackPassword: string | undefined;
 
   private readonly timers: Timers;
   private readonly random: () => number;
@@ -194,6 +203,7 @@ export class Connection {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     this.createSocket = options.createSocket ?? defaultCreateSocket;
+    this.password = options.password;
   }
 
   get status(): ConnectionStatus {
@@ -206,6 +216,26 @@ export class Connection {
 
   get online(): boolean {
     return this.statusValue.state === 'online';
+  }
+
+  /** The password the next login sends. */
+  get currentPassword(): string | undefined {
+    return this.password;
+  }
+
+  /** The server confirmed a PASSWORD change: later logins send the new one. */
+  setPassword(password: string): void {
+    this.password = password;
+    this.fallbackPassword = undefined;
+  }
+
+  /**
+   * A PASSWORD change was sent but its answer was lost with the connection:
+   * the next login tries the old password and, if the server says it is
+   * wrong, this one (the change went through after all).
+   */
+  setFallbackPassword(password: string): void {
+    this.fallbackPassword = password;
   }
 
   /** The only place the state changes. */
@@ -286,7 +316,7 @@ export class Connection {
       if (!mine()) return;
       this.timers.clearTimeout(this.timer);
       this.setStatus({ state: 'logging-in', attempt: this.attempt });
-      socket.write(encodeLogin(this.options.name, this.options.password));
+      socket.write(encodeLogin(this.options.name, this.password));
       this.timer = this.timers.setTimeout(() => {
         if (!mine()) return;
         this.lastError = new Error('no answer to LOGIN');
@@ -332,6 +362,12 @@ export class Connection {
     if (state !== 'online') return;
     if (frame.type === 'PONG' && frame.token.startsWith(HEARTBEAT_TOKEN_PREFIX)) return;
     this.options.events.frame?.(frame);
+    if (frame.type !== 'SYSTEM') return;
+    const removal = parseRemoved(frame.text);
+    // The server closes the connection after this notice; this side is done too, for good.
+    if (removal === undefined || this.statusValue.state !== 'online') return;
+    this.dropSocket();
+    this.finish({ kind: 'removed', ...removal, text: frame.text }, undefined);
   }
 
   private loggedIn(welcome: string): void {
@@ -339,6 +375,8 @@ export class Connection {
     const reconnected = this.everOnline;
     this.everOnline = true;
     this.attempt = 0;
+    // Whichever password got in is the one; a fallback not needed is forgotten.
+    this.fallbackPassword = undefined;
     this.setStatus({ state: 'online', reconnected, welcome });
     this.scheduleHeartbeat();
     const first = this.firstOpen;
@@ -348,6 +386,14 @@ export class Connection {
 
   private loginRefused(code: string, text: string): void {
     this.timers.clearTimeout(this.timer);
+    if (this.everOnline && code === 'BAD_PASSWORD' && this.fallbackPassword !== undefined) {
+      this.password = this.fallbackPassword;
+      this.fallbackPassword = undefined;
+      this.lastError = new Error('the old password was refused; trying the new one');
+      this.dropSocket();
+      this.onClose();
+      return;
+    }
     if (this.everOnline && RETRYABLE_ON_RECONNECT.has(code)) {
       this.lastError = new Error(code === 'NAME_TAKEN' ? `the name is still held by the old session (${code})` : `${text} (${code})`);
       this.dropSocket();

@@ -4,7 +4,7 @@ import readlineSync from 'readline-sync';
 import { checkName } from '../protocol/index.js';
 import { ConnectError, type SocketLike } from './connection.js';
 import { parseArgs, usageLine } from './cli.js';
-import { REFUSALS, connectFailureText, isTlsFailure, loginFailureText } from './failures.js';
+import { connectFailureText, isTlsFailure, loginFailureText, refusalExitCode } from './failures.js';
 import { tlsSocketFactory } from './tls-socket.js';
 import { DEFAULT_QUEUE_LIMIT, EXIT, PASSWORD_ENV, chooseColorLevel, type ClientOptions, type ExitCode } from './options.js';
 import { renderNotice } from './render.js';
@@ -166,7 +166,7 @@ async function interactive(options: RunOptions, chalk: ChalkInstance): Promise<E
         passwordsTried = 0;
         continue;
       }
-      return REFUSALS.has(error.code) ? EXIT.LOGIN_REFUSED : EXIT.RUNTIME;
+      return refusalExitCode(error.code);
     }
     return runRepl({ session, screen, chalk, input: process.stdin, output: process.stdout });
   }
@@ -197,7 +197,7 @@ async function scripting(options: RunOptions, chalk: ChalkInstance): Promise<Exi
       return isTlsFailure(error) ? EXIT.TLS_FAILED : EXIT.RUNTIME;
     }
     fail(loginFailureText(error, check.name));
-    return REFUSALS.has(error.code) ? EXIT.LOGIN_REFUSED : EXIT.RUNTIME;
+    return refusalExitCode(error.code);
   }
   return runScript({ session, input: process.stdin, err: process.stderr });
 }

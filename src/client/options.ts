@@ -26,6 +26,8 @@ export const EXIT = {
   LOGIN_REFUSED: 3,
   /** --tls: the server's certificate could not be verified, or the port does not speak TLS. */
   TLS_FAILED: 4,
+  /** Kicked or banned by an operator, or refused at login as banned; the client does not reconnect. */
+  REMOVED: 5,
   /** Scripting mode stopped by SIGINT/SIGTERM (after LOGOUT). */
   INTERRUPTED: 130,
 } as const;
@@ -51,6 +53,11 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> =
   {
     code: EXIT.TLS_FAILED,
     meaning: "`--tls`: the server's certificate could not be verified (not signed by a trusted CA or `--ca`, or not for `--host`), or the port does not speak TLS",
+  },
+  {
+    code: EXIT.REMOVED,
+    meaning:
+      'kicked or banned by an operator (the client does not reconnect), or the login refused because the name or the address is banned (`BANNED`)',
   },
   { code: EXIT.INTERRUPTED, meaning: 'scripting mode stopped by SIGINT/SIGTERM (after `LOGOUT`)' },
 ];

@@ -8,7 +8,7 @@ import type { TimerHandle, Timers } from '../cli/timers.js';
 // later; a lost connection puts it back for after the reconnect. Sends are
 // paced below the server's default rate. Nothing is dropped without a word.
 
-export type ItemKind = 'say' | 'whisper' | 'users' | 'rooms' | 'join' | 'history' | 'ping' | 'sync';
+export type ItemKind = 'say' | 'whisper' | 'users' | 'rooms' | 'join' | 'history' | 'ping' | 'sync' | 'password' | 'moderation';
 
 export interface OutboxItem {
   kind: ItemKind;
@@ -22,8 +22,12 @@ export interface OutboxItem {
   label: string;
   /** Belongs to one connection (seeding the name list, re-entering the room): dropped when it is lost. */
   ephemeral?: boolean;
+  /** A RATE_LIMITED refusal is its answer, not a reason to send it again (a throttled password check). */
+  rateLimitIsAnswer?: boolean;
   /** Called once, with the answer or undefined when none came in time. */
   done?(answer: ServerFrame | undefined, roundTripMs: number): void;
+  /** An ephemeral item dropped with its connection; `sent`: it was in flight, so the server may have acted on it. */
+  lost?(sent: boolean): void;
 }
 
 export interface OutboxEvents {
@@ -152,9 +156,11 @@ export class Outbox {
         // Not confirmed: send it again after the reconnect (at least once, never lost).
         this.queue.unshift({ item: flight.item, retries: flight.retries });
       }
+      const dropped = this.queue.filter((e) => e.item.ephemeral).map((e) => e.item);
       for (let i = this.queue.length - 1; i >= 0; i--) {
         if (this.queue[i]!.item.ephemeral) this.queue.splice(i, 1);
       }
+      for (const item of dropped) item.lost?.(item === flight?.item);
       this.options.timers.clearTimeout(this.wakeTimer);
       this.wakeTimer = undefined;
       return;
@@ -165,7 +171,7 @@ export class Outbox {
   /** Looks at a frame from the server; tells whether it answered the item in flight. */
   onFrame(frame: ServerFrame): FrameResult {
     const flight = this.flight;
-    if (frame.type === 'ERROR' && frame.code === 'RATE_LIMITED') {
+    if (frame.type === 'ERROR' && frame.code === 'RATE_LIMITED' && flight?.item.rateLimitIsAnswer !== true) {
       if (flight !== undefined) this.retryLater(flight);
       return { swallow: true };
     }

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { escapeUnsafe, nameKey, type ServerFrame } from '../protocol/index.js';
+import { PASSWORD_CHANGED, escapeUnsafe, moderationNoticeKind, nameKey, type ServerFrame } from '../protocol/index.js';
 
 // ServerFrame → one printable line. Pure: the chalk instance and the clock
 // are given. Every field that came from the network passes through
@@ -107,6 +107,31 @@ export function renderNotice(kind: NoticeKind, text: string, ctx: RenderContext)
   }
 }
 
+/** The server's answer to our own PASSWORD change, when it went through. */
+export function isPasswordChanged(text: string): boolean {
+  return text === PASSWORD_CHANGED;
+}
+
+/**
+ * How a server notice is shown: most are plain `* …` lines; what an
+ * operator did to us stands out (removed: red, muted: yellow, unmuted:
+ * green), and so do the confirmations of what we did (green).
+ */
+export function systemNoticeKind(text: string): NoticeKind {
+  switch (moderationNoticeKind(text)) {
+    case 'removed':
+      return 'error';
+    case 'muted':
+      return 'warn';
+    case 'unmuted':
+    case 'password-changed':
+    case 'confirmed':
+      return 'ok';
+    default:
+      return 'info';
+  }
+}
+
 /** One server frame as one line; undefined for frames with nothing to show. */
 export function renderFrame(frame: ServerFrame, ctx: RenderContext): string | undefined {
   const c = ctx.chalk;
@@ -117,7 +142,7 @@ export function renderFrame(frame: ServerFrame, ctx: RenderContext): string | un
     case 'ERROR':
       return `${timePrefix(ctx)} ${c.red(`! ${s(frame.text)} [${s(frame.code)}]`)}`;
     case 'SYSTEM':
-      return renderNotice('info', frame.text, ctx);
+      return renderNotice(systemNoticeKind(frame.text), frame.text, ctx);
     case 'TEXT': {
       const text = isSelf(frame.from, ctx) ? c.white(s(frame.message)) : s(frame.message);
       return `${timePrefix(ctx)} ${styleName(frame.from, ctx)}: ${text}`;

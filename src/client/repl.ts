@@ -1,6 +1,8 @@
 import readline from 'node:readline';
 import type { ChalkInstance } from 'chalk';
-import type { CloseReason } from './connection.js';
+import { checkPasswordChange, mayHoldPassword } from './commands.js';
+import { exitCodeFor } from './failures.js';
+import { askHidden } from './hidden-prompt.js';
 import { EXIT, type ExitCode } from './options.js';
 import { createWithResizeRedraw, rowsBelowPrompt, setRowsBelowPrompt, syncSize } from './redraw.js';
 import { displayWidth, renderNotice, renderPrompt } from './render.js';
@@ -14,6 +16,8 @@ import type { ChatSession, LineKind, SessionOutput } from './session.js';
 export class Screen implements SessionOutput {
   private rl: readline.Interface | undefined;
   private promptFor: (() => string) | undefined;
+  /** A question shown instead of the status line while a hidden answer is typed. */
+  private question: string | undefined;
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -46,10 +50,21 @@ export class Screen implements SessionOutput {
     rl.prompt(true);
   }
 
+  /** Shows `question` as the prompt (hidden input, see hidden-prompt.ts), or the status line again (undefined). */
+  ask(question: string | undefined): void {
+    this.question = question;
+    const rl = this.rl;
+    if (rl === undefined || this.promptFor === undefined) return;
+    rl.setPrompt(question ?? this.promptFor());
+    if (!this.out.isTTY) return;
+    syncSize(this.out);
+    rl.prompt(true);
+  }
+
   statusChanged(): void {
     const rl = this.rl;
     if (rl === undefined || this.promptFor === undefined) return;
-    const next = this.promptFor();
+    const next = this.question ?? this.promptFor();
     if (next === rl.getPrompt()) return;
     rl.setPrompt(next);
     if (!this.out.isTTY) return;
@@ -105,16 +120,7 @@ export interface ReplOptions {
   drainMs?: number;
 }
 
-function exitCodeFor(reason: CloseReason): ExitCode {
-  switch (reason.kind) {
-    case 'quit':
-      return EXIT.OK;
-    case 'login-refused':
-      return EXIT.LOGIN_REFUSED;
-    default:
-      return EXIT.RUNTIME;
-  }
-}
+const PASSWORD_QUESTIONS = ['old password: ', 'new password: ', 'new password again: '] as const;
 
 /** Runs the chat loop until the user quits or the connection ends for good. */
 export function runRepl(options: ReplOptions): Promise<ExitCode> {
@@ -137,6 +143,10 @@ export function runRepl(options: ReplOptions): Promise<ExitCode> {
   screen.attach(rl, promptFor);
   // After readline has handled each key: the cursor is where getCursorPos() says.
   input.on('keypress', () => setRowsBelowPrompt(rl, rl.getCursorPos().rows));
+  // readline has just added the line to its history; a password typed after /password must not stay there.
+  rl.on('history', (history: string[]) => {
+    if (history[0] !== undefined && mayHoldPassword(history[0])) history.shift();
+  });
   const ctx = () => ({ chalk, now: () => new Date(), self: session.name, room: session.status.room });
   const say = (kind: 'info' | 'warn' | 'error', text: string) => screen.print(renderNotice(kind, text, ctx()), 'notice');
 
@@ -164,11 +174,38 @@ export function runRepl(options: ReplOptions): Promise<ExitCode> {
       resolve(exitCode);
     };
 
+    /** /password: three hidden questions, then PASSWORD|old|new if they agree. */
+    const changePassword = async (): Promise<void> => {
+      // Without terminal mode (stdout not a terminal) the terminal echoes what is typed, and readline reads it as a line.
+      const blocked = rl.terminal ? session.passwordChangeBlocked() : '/password needs stdout on a terminal to hide what is typed';
+      if (blocked !== undefined) {
+        say('warn', blocked);
+        rl.prompt();
+        return;
+      }
+      // Takes the keys at once, so what is typed next is hidden even if it came in the same paste.
+      const answers = await askHidden({ rl, input, show: (question) => screen.ask(question) }, PASSWORD_QUESTIONS);
+      if (finishing) return;
+      if (answers === undefined) {
+        say('info', '/password cancelled; nothing was sent');
+        return;
+      }
+      const [old, password, again] = answers as [string, string, string];
+      const problem = checkPasswordChange(old, password, again);
+      if (problem !== undefined) say('warn', problem);
+      else session.changePassword(old, password);
+    };
+
     rl.on('line', (line) => {
       if (finishing || hangup.happened) return;
       screen.eraseEntered(rl.getPrompt(), line);
-      if (session.input(line) === 'quit') {
+      const result = session.input(line);
+      if (result === 'quit') {
         void finish(undefined);
+        return;
+      }
+      if (result === 'password') {
+        void changePassword();
         return;
       }
       rl.prompt();

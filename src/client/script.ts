@@ -1,5 +1,6 @@
 import readline from 'node:readline';
 import type { CloseReason } from './connection.js';
+import { exitCodeFor } from './failures.js';
 import { EXIT, type ExitCode } from './options.js';
 import type { ChatSession, LineKind, SessionOutput } from './session.js';
 
@@ -26,9 +27,9 @@ export interface ScriptOptions {
   err: NodeJS.WritableStream;
 }
 
-function failureCode(reason: CloseReason): ExitCode {
-  return reason.kind === 'login-refused' ? EXIT.LOGIN_REFUSED : reason.kind === 'quit' ? EXIT.OK : EXIT.RUNTIME;
-}
+/** Why a script cannot change the password: it would have to hold both in clear text. */
+export const NO_PASSWORD_IN_SCRIPTS =
+  '/password needs a terminal (it asks for the passwords with hidden input); passwords do not belong in scripts, so nothing was sent';
 
 /** Feeds stdin to the session; resolves with the exit code once all is sent (or sending became impossible). */
 export async function runScript(options: ScriptOptions): Promise<ExitCode> {
@@ -55,7 +56,9 @@ export async function runScript(options: ScriptOptions): Promise<ExitCode> {
       }
       if (closedReason !== undefined || !('done' in next)) break;
       if (next.done) break;
-      if (session.input(next.value) === 'quit') break;
+      const result = session.input(next.value);
+      if (result === 'quit') break;
+      if (result === 'password') session.remark('warn', NO_PASSWORD_IN_SCRIPTS);
       // One line at a time: the next is read once this one is confirmed,
       // so a long file never overflows the queue and order is kept.
       const step = await Promise.race([session.whenSent(), closed, interrupted]);
@@ -74,7 +77,7 @@ export async function runScript(options: ScriptOptions): Promise<ExitCode> {
   if (closedReason !== undefined) {
     const unsent = session.unsent;
     if (unsent > 0) err.write(`chat-client: ${unsent} line(s) were not sent\n`);
-    return failureCode(closedReason);
+    return exitCodeFor(closedReason);
   }
   const dropped = await session.quit();
   if (dropped > 0) err.write(`chat-client: ${dropped} line(s) were not sent\n`);

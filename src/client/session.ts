@@ -1,10 +1,17 @@
 import type { ChalkInstance } from 'chalk';
 import {
+  encodeBan,
   encodeBare,
   encodeHistoryRequest,
   encodeJoin,
+  encodeKick,
+  encodeModlog,
+  encodeMute,
+  encodePasswordChange,
   encodePing,
   encodeSay,
+  encodeUnban,
+  encodeUnmute,
   encodeWhisper,
   nameKey,
   type ServerFrame,
@@ -20,7 +27,7 @@ import {
 } from './connection.js';
 import { DEFAULT_ROOM } from './options.js';
 import { Outbox, type OutboxItem } from './outbox.js';
-import { renderFrame, renderNotice, type NoticeKind, type RenderContext } from './render.js';
+import { isPasswordChanged, renderFrame, renderNotice, type NoticeKind, type RenderContext } from './render.js';
 import { RecentMessages } from './recent.js';
 import { realTimers, type Timers } from '../cli/timers.js';
 
@@ -71,7 +78,8 @@ export interface SessionStatus {
   retryInMs?: number;
 }
 
-export type InputResult = 'continue' | 'quit';
+/** 'password': the user asked to change the password; the front end asks for it (hidden) and calls changePassword(). */
+export type InputResult = 'continue' | 'quit' | 'password';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
@@ -108,6 +116,8 @@ export class ChatSession {
   /** Logged in at least once (a later refusal is news; a first one is main's to explain). */
   private wasOnline = false;
   private closedWaiters: Array<(reason: CloseReason) => void> = [];
+  /** The new password of a PASSWORD change sent and not yet answered. */
+  private passwordChange: string | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.name = options.name;
@@ -203,6 +213,8 @@ export class ChatSession {
         return 'continue';
       case 'quit':
         return 'quit';
+      case 'password':
+        return 'password';
       case 'help':
         for (const text of helpLines()) this.options.output.print(renderNotice('info', text, this.ctx()), 'notice');
         return 'continue';
@@ -220,6 +232,53 @@ export class ChatSession {
         this.enqueue(this.itemFor(action));
         return 'continue';
     }
+  }
+
+  /** Why /password cannot be used now (a one-line notice), or undefined when it can. */
+  passwordChangeBlocked(): string | undefined {
+    if (this.connection.currentPassword === undefined) {
+      return 'you are a guest (logged in without a password): there is no password to change';
+    }
+    if (!this.connection.online) return '/password needs the connection; try again once reconnected';
+    if (this.passwordChange !== undefined) return 'a password change is already on its way; wait for its answer';
+    return undefined;
+  }
+
+  /**
+   * Sends PASSWORD|old|new. Only the server's confirmation makes the new
+   * password the one later logins (reconnects) send. Neither password is
+   * ever printed: the item's label is just "/password".
+   */
+  changePassword(old: string, password: string): void {
+    const blocked = this.passwordChangeBlocked();
+    if (blocked !== undefined) {
+      this.notice('warn', `not sent: ${blocked}`);
+      return;
+    }
+    this.passwordChange = password;
+    this.enqueue({
+      kind: 'password',
+      label: '/password',
+      silent: false,
+      // Never sent again after a reconnect: if the first one went through, its old password is wrong now.
+      ephemeral: true,
+      // A throttled password check is shown, not retried: retrying only keeps it throttled.
+      rateLimitIsAnswer: true,
+      encode: () => encodePasswordChange(old, password),
+      answers: (f) => f.type === 'ERROR' || (f.type === 'SYSTEM' && isPasswordChanged(f.text)),
+      done: (answer) => {
+        if (this.passwordChange !== password) return;
+        if (answer?.type === 'ERROR') this.passwordChange = undefined;
+        // No answer in time: a late confirmation still counts, and a reconnect tries the new one if the old fails.
+        else if (answer === undefined) this.connection.setFallbackPassword(password);
+      },
+      lost: (sent) => this.passwordChangeLost(password, sent),
+    });
+  }
+
+  /** Prints a notice in the session's style (for the front ends' own remarks). */
+  remark(kind: NoticeKind, text: string): void {
+    this.notice(kind, text);
   }
 
   /** Resolves once every line typed so far is confirmed by the server (or given up on). */
@@ -290,7 +349,7 @@ export class ChatSession {
     return nameKey(name) === nameKey(this.name);
   }
 
-  private itemFor(action: Exclude<Action, { kind: 'none' | 'quit' | 'help' | 'invalid' }>): OutboxItem {
+  private itemFor(action: Exclude<Action, { kind: 'none' | 'quit' | 'help' | 'invalid' | 'password' }>): OutboxItem {
     switch (action.kind) {
       case 'say':
         return {
@@ -348,7 +407,60 @@ export class ChatSession {
             if (answer?.type === 'PONG') this.notice('ok', `pong from ${this.options.host}:${this.options.port} in ${ms} ms`);
           },
         };
+      case 'kick':
+        return this.moderationItem(`/kick ${action.name} ${action.reason}`, encodeKick(action.name, action.reason));
+      case 'ban':
+        return this.moderationItem(`/ban ${action.name} ${action.minutes} ${action.reason}`, encodeBan(action.name, action.minutes, action.reason));
+      case 'unban':
+        return this.moderationItem(`/unban ${action.name}`, encodeUnban(action.name));
+      case 'mute':
+        return this.moderationItem(`/mute ${action.name} ${action.minutes} ${action.reason}`, encodeMute(action.name, action.minutes, action.reason));
+      case 'unmute':
+        return this.moderationItem(`/unmute ${action.name}`, encodeUnmute(action.name));
+      case 'modlog':
+        return this.moderationItem(action.count === undefined ? '/modlog' : `/modlog ${action.count}`, encodeModlog(action.count));
     }
+  }
+
+  /**
+   * KICK, BAN, UNBAN, MUTE, UNMUTE, MODLOG: the answer is SYSTEM lines (one,
+   * or the log's) or an ERROR, in the server's words; a PING behind the
+   * frame marks where it ends.
+   */
+  private moderationItem(label: string, frame: string): OutboxItem {
+    return {
+      kind: 'moderation',
+      label: label.trimEnd(),
+      silent: false,
+      encode: (token) => frame + encodePing(token),
+      answers: (f, token) => (f.type === 'PONG' && f.token === token) || f.type === 'ERROR',
+    };
+  }
+
+  /** The PASSWORD item went with its connection: unsent, it changed nothing; sent, the next login tells. */
+  private passwordChangeLost(password: string, sent: boolean): void {
+    if (this.passwordChange !== password) return;
+    if (!sent || this.closeReason !== undefined) {
+      this.passwordChange = undefined;
+      this.notice(
+        'warn',
+        sent
+          ? 'the connection ended before the server answered /password: your password may or may not have been changed'
+          : 'not sent: /password (the connection was lost); your password was not changed',
+      );
+      return;
+    }
+    this.connection.setFallbackPassword(password);
+    this.notice('warn', 'the connection was lost before the server answered /password; logging in again will show whether it was changed');
+  }
+
+  /** After a reconnect: which password got in settles a change whose answer never came. */
+  private settlePasswordChange(): void {
+    const password = this.passwordChange;
+    if (password === undefined) return;
+    this.passwordChange = undefined;
+    if (this.connection.currentPassword === password) this.notice('ok', 'your password was changed: the new one logged in');
+    else this.notice('warn', 'your password was not changed (the old one still logs in); /password to try again');
   }
 
   /** Sends a silent ROOMS; resolves on its answer, or after roomsWaitMs. */
@@ -444,6 +556,7 @@ export class ChatSession {
         this.reconnected = status.reconnected;
         if (status.reconnected) {
           this.notice('ok', `reconnected to ${this.options.host}:${this.options.port}`);
+          this.settlePasswordChange();
         } else {
           this.notice('ok', status.welcome === '' ? `logged in as ${this.name}` : status.welcome);
         }
@@ -468,9 +581,12 @@ export class ChatSession {
         }
         break;
       case 'closed':
-        this.outbox.setOnline(false);
+        // Before the outbox lets go of its items: their notices say the connection is gone for good.
         this.closeReason = status.reason;
-        if (status.reason.kind === 'gave-up') {
+        this.outbox.setOnline(false);
+        if (status.reason.kind === 'removed') {
+          this.notice('error', `not reconnecting after a ${status.reason.action === 'kicked' ? 'kick' : 'ban'}`);
+        } else if (status.reason.kind === 'gave-up') {
           this.notice('error', `gave up reconnecting after ${status.reason.attempts} attempts: ${status.reason.error}`);
         } else if (status.reason.kind === 'login-refused' && this.wasOnline) {
           this.notice('error', `the server refused the login: ${status.reason.text} [${status.reason.code}]`);
@@ -501,6 +617,11 @@ export class ChatSession {
   }
 
   private handleFrame(frame: ServerFrame): void {
+    // The confirmation alone makes the new password the one for reconnects (also when it comes late).
+    if (frame.type === 'SYSTEM' && this.passwordChange !== undefined && isPasswordChanged(frame.text)) {
+      this.connection.setPassword(this.passwordChange);
+      this.passwordChange = undefined;
+    }
     if (frame.type === 'HISTORY') {
       // Only a /history in flight asks for HISTORY lines; any others are the replay after a login or JOIN.
       if (this.options.showReplayedHistory === false && this.outbox.inFlightKind !== 'history') return;

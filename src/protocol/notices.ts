@@ -42,3 +42,30 @@ export function parseRemoved(text: string): Removal | undefined {
   const match = REMOVED.exec(text);
   return match === null ? undefined : { action: match[1] as Removal['action'], by: match[2]! };
 }
+
+const because = (reason: string): string => (reason === '' ? '' : `: ${reason}`);
+
+/** What a muted user is told, and what lifts it. */
+export const mutedNotice = (by: string, until: number, reason: string): string => `${by} muted you ${untilText(until)}${because(reason)}; you can still read`;
+export const unmutedNotice = (by: string): string => `${by} unmuted you; you can talk again`;
+
+/** The answer to a PASSWORD change that went through. */
+export const PASSWORD_CHANGED = 'your password was changed; use the new one from now on';
+
+/** An operator's confirmation: `you kicked bob: spam`, `you banned bob until lifted`. */
+export const doneNotice = (verb: 'kicked' | 'banned' | 'muted', name: string, span: string, reason: string): string =>
+  `you ${verb} ${name}${span === '' ? '' : ` ${span}`}${because(reason)}`;
+/** An operator's confirmation of UNBAN and UNMUTE. */
+export const liftedNotice = (name: string, past: 'banned' | 'muted'): string => `${name} is no longer ${past}`;
+
+export type ModerationNoticeKind = 'removed' | 'muted' | 'unmuted' | 'password-changed' | 'confirmed';
+
+/** Which of the notices above `text` is (for a client to show them apart); undefined for any other text. */
+export function moderationNoticeKind(text: string): ModerationNoticeKind | undefined {
+  if (parseRemoved(text) !== undefined) return 'removed';
+  if (text === PASSWORD_CHANGED) return 'password-changed';
+  if (/^[^\s:]+ muted you until /u.test(text)) return 'muted';
+  if (/^[^\s:]+ unmuted you; /u.test(text)) return 'unmuted';
+  if (/^you (?:kicked|banned|muted) \S/u.test(text) || /^\S+ is no longer (?:banned|muted)$/u.test(text)) return 'confirmed';
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { ChatError, encodeSystem, nameKey, removedNotice, untilText } from '../protocol/index.js';
+import { ChatError, encodeSystem, mutedNotice, nameKey, removedNotice, unmutedNotice, untilText } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { addressKey } from './login-guard.js';
 import type { Session } from './session.js';
@@ -81,14 +81,12 @@ async function applyHere(ctx: ServerContext, command: ModerationCommand): Promis
     case 'mute':
       if (session === undefined) return;
       session.mute = { kind: 'mute', key: command.key, name: session.name ?? command.key, until: command.until, by: command.by, reason: command.reason, at: ctx.clock(), addresses: [] };
-      session.send(
-        encodeSystem(`${command.by} muted you ${untilText(command.until)}${command.reason === '' ? '' : `: ${command.reason}`}; you can still read`),
-      );
+      session.send(encodeSystem(mutedNotice(command.by, command.until, command.reason)));
       return;
     case 'unmute':
       if (session === undefined || session.mute === undefined) return;
       session.mute = undefined;
-      session.send(encodeSystem(`${command.by} unmuted you; you can talk again`));
+      session.send(encodeSystem(unmutedNotice(command.by)));
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, COMMAND_NAMES, helpLines, parseInput } from '../../src/client/commands.js';
+import { COMMANDS, COMMAND_NAMES, checkPasswordChange, helpLines, mayHoldPassword, parseInput } from '../../src/client/commands.js';
+import { MAX_SANCTION_MINUTES } from '../../src/protocol/index.js';
 
 describe('parseInput: plain text', () => {
   it('says a plain line as it is', () => {
@@ -78,13 +79,105 @@ describe('parseInput: slash commands', () => {
   });
 });
 
+describe('parseInput: moderation commands', () => {
+  it('parses /kick with and without a reason', () => {
+    expect(parseInput('/kick bob spam and more')).toEqual({ kind: 'kick', name: 'bob', reason: 'spam and more' });
+    expect(parseInput('/kick bob')).toEqual({ kind: 'kick', name: 'bob', reason: '' });
+    expect(parseInput('/KICK  bob   a|b  ')).toEqual({ kind: 'kick', name: 'bob', reason: 'a|b' });
+    expect(parseInput('/kick')).toEqual({ kind: 'invalid', message: 'usage: /kick NAME [REASON]' });
+  });
+
+  it('parses /ban and /mute with whole minutes, 0 meaning until lifted', () => {
+    expect(parseInput('/ban bob 10 flooding the room')).toEqual({ kind: 'ban', name: 'bob', minutes: 10, reason: 'flooding the room' });
+    expect(parseInput('/ban bob 0')).toEqual({ kind: 'ban', name: 'bob', minutes: 0, reason: '' });
+    expect(parseInput('/mute carol 5 calm down')).toEqual({ kind: 'mute', name: 'carol', minutes: 5, reason: 'calm down' });
+    expect(parseInput(`/mute carol ${MAX_SANCTION_MINUTES}`)).toEqual({ kind: 'mute', name: 'carol', minutes: MAX_SANCTION_MINUTES, reason: '' });
+    for (const command of ['/ban', '/mute']) {
+      for (const line of [command, `${command} bob`, `${command}   bob  `]) {
+        expect(parseInput(line)).toEqual({
+          kind: 'invalid',
+          message: `usage: ${command} NAME MINUTES [REASON] (MINUTES a whole number, 0 = until lifted)`,
+        });
+      }
+    }
+  });
+
+  it('refuses minutes that are not a whole number, with a hint', () => {
+    for (const minutes of ['10m', '-1', '1.5', 'x', '+3', String(MAX_SANCTION_MINUTES + 1), '99999999']) {
+      const action = parseInput(`/ban bob ${minutes} spam`);
+      expect(action).toEqual({
+        kind: 'invalid',
+        message: `'${minutes}' is not a number of minutes: MINUTES is a whole number, 0 = until lifted (at most ${MAX_SANCTION_MINUTES})`,
+      });
+      expect(parseInput(`/mute bob ${minutes}`).kind).toBe('invalid');
+    }
+  });
+
+  it('parses /unban and /unmute with exactly one name', () => {
+    expect(parseInput('/unban bob')).toEqual({ kind: 'unban', name: 'bob' });
+    expect(parseInput('/unmute 小明')).toEqual({ kind: 'unmute', name: '小明' });
+    expect(parseInput('/unban')).toEqual({ kind: 'invalid', message: 'usage: /unban NAME' });
+    expect(parseInput('/unmute bob now')).toEqual({ kind: 'invalid', message: 'usage: /unmute NAME' });
+  });
+
+  it('checks the NAME as /msg does, before anything is sent', () => {
+    for (const line of ['/kick a|b spam', '/ban x 10', '/mute a|b 5', '/unban x', '/unmute a|b']) {
+      expect(parseInput(line)).toMatchObject({ kind: 'invalid', message: expect.stringContaining('is not a valid name') });
+    }
+    expect(parseInput('/ban a|b 10')).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/^'a\|b' is not a valid name: /) });
+  });
+
+  it('parses /modlog with an optional positive count', () => {
+    expect(parseInput('/modlog')).toEqual({ kind: 'modlog' });
+    expect(parseInput('/modlog 5')).toEqual({ kind: 'modlog', count: 5 });
+    for (const bad of ['/modlog 0', '/modlog -2', '/modlog many', '/modlog 9999999']) {
+      expect(parseInput(bad)).toEqual({ kind: 'invalid', message: 'usage: /modlog [N] with N a positive whole number' });
+    }
+  });
+});
+
+describe('parseInput: /password', () => {
+  it('takes no arguments: the passwords are asked for with hidden input', () => {
+    expect(parseInput('/password')).toEqual({ kind: 'password' });
+    expect(parseInput('/PASSWORD  ')).toEqual({ kind: 'password' });
+    const typed = parseInput('/password hunter22 hunter23');
+    expect(typed).toEqual({ kind: 'invalid', message: 'usage: /password (no arguments: it asks for the passwords with hidden input)' });
+    // The hint does not repeat what was typed.
+    expect(JSON.stringify(typed)).not.toContain('hunter2');
+  });
+
+  it('tells which lines may hold a password (kept out of the input history)', () => {
+    expect(mayHoldPassword('/password hunter22')).toBe(true);
+    expect(mayHoldPassword('/Password\thunter22')).toBe(true);
+    expect(mayHoldPassword('/password')).toBe(false);
+    expect(mayHoldPassword('/password   ')).toBe(false);
+    expect(mayHoldPassword('/passwords are hard')).toBe(false);
+    expect(mayHoldPassword('my /password x')).toBe(false);
+  });
+
+  it('checks the answers before anything is sent', () => {
+    expect(checkPasswordChange('old-secret', 'new-secret', 'new-secret')).toBeUndefined();
+    expect(checkPasswordChange('old-secret', 'new-secret', 'new-secreT')).toBe('the new passwords do not match; nothing was sent');
+    expect(checkPasswordChange('old|secret', 'new-secret', 'new-secret')).toContain("'|'");
+    expect(checkPasswordChange('old-secret', 'new|secret', 'new|secret')).toContain("'|'");
+    expect(checkPasswordChange('same-secret', 'same-secret', 'same-secret')).toBe('the new password is the same as the old one; nothing was sent');
+  });
+});
+
 describe('command table', () => {
   it('lists every command and alias for completion and /help', () => {
     expect(COMMAND_NAMES).toEqual(
       expect.arrayContaining(['/msg', '/w', '/users', '/join', '/rooms', '/history', '/ping', '/quit', '/help']),
     );
+    expect(COMMAND_NAMES).toEqual(expect.arrayContaining(['/password', '/kick', '/ban', '/unban', '/mute', '/unmute', '/modlog']));
     const help = helpLines();
     for (const c of COMMANDS) expect(help.some((l) => l.startsWith(c.usage))).toBe(true);
     expect(help.some((l) => l.includes('//'))).toBe(true);
+  });
+
+  it('marks the moderation commands as for operators, and only those', () => {
+    const moderation = ['/kick', '/ban', '/unban', '/mute', '/unmute', '/modlog'];
+    for (const c of COMMANDS) expect(c.description.endsWith('(operators)'), c.names[0]).toBe(moderation.includes(c.names[0]!));
+    expect(helpLines().find((l) => l.startsWith('/ban '))).toMatch(/^\/ban NAME MINUTES \[REASON\] +keep NAME out .*\(operators\)$/);
   });
 });

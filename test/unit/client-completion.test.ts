@@ -26,6 +26,18 @@ describe('complete: slash commands', () => {
     expect(hits).toEqual(expect.arrayContaining(['/msg', '/w', '/users', '/join', '/rooms', '/history', '/ping', '/quit', '/help']));
   });
 
+  it('completes the new commands, and narrows where several share a prefix', () => {
+    expect(complete('/ki', none)).toEqual([['/kick '], '/ki']);
+    expect(complete('/ba', none)).toEqual([['/ban '], '/ba']);
+    expect(complete('/unb', none)).toEqual([['/unban '], '/unb']);
+    expect(complete('/mu', none)).toEqual([['/mute '], '/mu']);
+    expect(complete('/unm', none)).toEqual([['/unmute '], '/unm']);
+    expect(complete('/mo', none)).toEqual([['/modlog '], '/mo']);
+    expect(complete('/pa', none)).toEqual([['/password '], '/pa']);
+    expect(complete('/un', none)).toEqual([['/unban', '/unmute'], '/un']);
+    expect(complete('/p', none)).toEqual([['/ping', '/password'], '/p']);
+  });
+
   it('offers nothing for an unknown command or a // line', () => {
     expect(complete('/zz', none)).toEqual([[], '/zz']);
     expect(complete('//us', everywhere(['usain']))).toEqual([[], '//us']);
@@ -65,6 +77,29 @@ describe('complete: names', () => {
     expect(complete('da', sources)).toEqual([[], 'da']);
     // An empty addressee lists everyone.
     expect(complete('/msg ', sources)).toEqual([['alice', 'bob', 'dave'], '']);
+  });
+});
+
+describe('complete: the NAME of the moderation commands', () => {
+  const sources: CompletionSources = { roomNames: ['alice'], knownNames: ['alice', 'bob', 'bobby', 'dave'], rooms: ['dev'] };
+
+  it('completes from everyone seen online, as after /msg', () => {
+    for (const command of ['/kick', '/ban', '/unban', '/mute', '/unmute', '/KICK']) {
+      expect(complete(`${command} d`, sources)).toEqual([['dave '], 'd']);
+      expect(complete(`${command} b`, sources)).toEqual([['bob'], 'b']);
+      expect(complete(`${command} `, sources)).toEqual([['alice', 'bob', 'bobby', 'dave'], '']);
+      expect(completionContext(`${command} `)).toBe('addressee');
+    }
+  });
+
+  it('completes only the first argument as a NAME', () => {
+    expect(completionContext('/ban bob ')).toBe('mention');
+    expect(completionContext('/kick bob spa')).toBe('mention');
+    expect(complete('/ban bob 1', sources)).toEqual([[], '1']);
+    expect(complete('/mute bob 5 d', sources)).toEqual([[], 'd']);
+    // /modlog and /password take no name.
+    expect(completionContext('/modlog ')).toBe('mention');
+    expect(complete('/password ', sources)).toEqual([[], '']);
   });
 });
 

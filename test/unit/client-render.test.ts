@@ -10,8 +10,10 @@ import {
   renderNotice,
   renderPrompt,
   stamp,
+  systemNoticeKind,
   type RenderContext,
 } from '../../src/client/render.js';
+import { removedNotice } from '../../src/protocol/index.js';
 
 const NOW = new Date(2024, 4, 17, 9, 5, 30); // local time 09:05
 const plain = new Chalk({ level: 0 });
@@ -109,6 +111,56 @@ describe('renderFrame with colour', () => {
     expect(p('waiting', 2)).toBe('alice@dev [offline, reconnecting, 2 queued]> ');
     expect(p('connecting')).toBe('alice@dev [connecting]> ');
     expect(p('closed')).toBe('alice@dev [disconnected]> ');
+  });
+});
+
+describe('moderation and password notices and errors', () => {
+  const until = Date.UTC(2026, 11, 2, 3, 10);
+  const line = (frame: ServerFrame, chalk = plain) => renderFrame(frame, ctx(chalk))!;
+
+  it('shows a kick or ban of ourselves as an error, a mute as a warning, the lifting and confirmations as ok', () => {
+    const cases: Array<[string, string, (s: string) => string]> = [
+      [removedNotice('kicked', 'bob', 'spam'), '[09:05] ! you were kicked by bob: spam', color.red],
+      [removedNotice('banned', 'bob', 'go away', until), '[09:05] ! you were banned by bob until 2026-12-02T03:10:00Z: go away', color.red],
+      [removedNotice('banned', 'bob', '', 0), '[09:05] ! you were banned by bob until lifted', color.red],
+      ['bob muted you until 2026-12-02T03:10:00Z: calm down; you can still read', '[09:05] ! bob muted you until 2026-12-02T03:10:00Z: calm down; you can still read', color.yellow],
+      ['bob unmuted you; you can talk again', '[09:05] * bob unmuted you; you can talk again', color.green],
+      ['your password was changed; use the new one from now on', '[09:05] * your password was changed; use the new one from now on', color.green],
+      ['you kicked carol: spam', '[09:05] * you kicked carol: spam', color.green],
+      ['you banned carol for 10 minutes (until 2026-12-02T03:10:00Z): spam', '[09:05] * you banned carol for 10 minutes (until 2026-12-02T03:10:00Z): spam', color.green],
+      ['carol is no longer muted', '[09:05] * carol is no longer muted', color.green],
+      // Everyone else's removal and the log are ordinary notices.
+      ['carol left lobby (kicked by alice: spam)', '[09:05] * carol left lobby (kicked by alice: spam)', color.dim],
+      ['2026-12-02T03:00:00Z alice banned carol until lifted', '[09:05] * 2026-12-02T03:00:00Z alice banned carol until lifted', color.dim],
+      ['carol is not banned', '[09:05] * carol is not banned', color.dim],
+    ];
+    for (const [text, expected, style] of cases) {
+      expect(line({ type: 'SYSTEM', text })).toBe(expected);
+      expect(line({ type: 'SYSTEM', text }, color)).toContain(style(expected.slice('[09:05] '.length)));
+    }
+  });
+
+  it('tells the kinds apart', () => {
+    expect(systemNoticeKind('you were kicked by bob')).toBe('error');
+    expect(systemNoticeKind('bob muted you until lifted; you can still read')).toBe('warn');
+    expect(systemNoticeKind('bob joined lobby')).toBe('info');
+    // Text that only mentions the words is not one of them.
+    expect(systemNoticeKind('they say you were kicked by bob')).toBe('info');
+  });
+
+  it('shows NOT_ALLOWED, BANNED and MUTED like every server error: red, with the code', () => {
+    const errors: Array<[ServerFrame, string]> = [
+      [{ type: 'ERROR', code: 'NOT_ALLOWED', text: 'only operators may send KICK' }, '! only operators may send KICK [NOT_ALLOWED]'],
+      [{ type: 'ERROR', code: 'BANNED', text: 'bob is banned until lifted: spam' }, '! bob is banned until lifted: spam [BANNED]'],
+      [
+        { type: 'ERROR', code: 'MUTED', text: 'you are muted until 2026-12-02T03:10:00Z by alice; you can still read' },
+        '! you are muted until 2026-12-02T03:10:00Z by alice; you can still read [MUTED]',
+      ],
+    ];
+    for (const [frame, expected] of errors) {
+      expect(line(frame)).toBe(`[09:05] ${expected}`);
+      expect(line(frame, color)).toContain(color.red(expected));
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
+import { exitCodeFor, refusalExitCode } from '../../src/client/failures.js';
+import { EXIT } from '../../src/client/options.js';
 import { ChatSession, type LineKind } from '../../src/client/session.js';
 import { FakeClientSocket } from '../helpers/fake-socket.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
@@ -289,5 +291,263 @@ describe('ChatSession', () => {
     s.timers.advance(500);
     s.sock().refuse();
     expect(s.printed.at(-1)).toEqual(['notice', '! still offline (connection refused by h:1); retrying in 1.0 s']);
+  });
+});
+
+/** The token of a PING line the client wrote (`PING|~o3\n` → `~o3`). */
+const pingToken = (line: string | undefined): string => {
+  expect(line).toMatch(/^PING\|~o\d+\n$/);
+  return line!.slice(5, -1);
+};
+
+describe('ChatSession: moderation', () => {
+  it('sends each moderation command with a PING behind it and shows the answers', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|2|alice,bob');
+
+    s.session.input('/kick bob spam');
+    expect(s.sock().written.slice(-2, -1)).toEqual(['KICK|bob|spam\n']);
+    s.sock().serverSays('SYSTEM|bob left lobby (kicked by alice: spam)', 'SYSTEM|you kicked bob: spam', `PONG|${pingToken(s.sock().written.at(-1))}`);
+    expect(s.text().slice(-2)).toEqual(['* bob left lobby (kicked by alice: spam)', '* you kicked bob: spam']);
+    expect(s.session.status.queued).toBe(0);
+
+    const sent: Array<[string, string]> = [
+      ['/ban bob 0 go away', 'BAN|bob|0|go away\n'],
+      ['/mute bob 5', 'MUTE|bob|5\n'],
+      ['/unban bob', 'UNBAN|bob\n'],
+      ['/unmute bob', 'UNMUTE|bob\n'],
+      ['/modlog', 'MODLOG\n'],
+    ];
+    for (const [typed, frame] of sent) {
+      s.session.input(typed);
+      expect(s.sock().written.at(-2)).toBe(frame);
+      s.sock().serverSays('SYSTEM|done', `PONG|${pingToken(s.sock().written.at(-1))}`);
+    }
+
+    s.session.input('/modlog 2');
+    expect(s.sock().written.at(-2)).toBe('MODLOG|2\n');
+    s.sock().serverSays(
+      'SYSTEM|2026-12-02T03:00:00Z alice kicked bob: spam',
+      'SYSTEM|2026-12-02T03:01:00Z alice banned bob until lifted: go away',
+      `PONG|${pingToken(s.sock().written.at(-1))}`,
+    );
+    expect(s.text().slice(-2)).toEqual(['* 2026-12-02T03:00:00Z alice kicked bob: spam', '* 2026-12-02T03:01:00Z alice banned bob until lifted: go away']);
+    expect(s.text().some((l) => l.includes('pong'))).toBe(false);
+  });
+
+  it('shows a refusal (NOT_ALLOWED) as an error and moves on to the next line', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.input('/kick bob');
+    s.session.input('after the kick');
+    const ping = pingToken(s.sock().written.at(-1));
+    s.sock().serverSays('ERROR|NOT_ALLOWED|only operators may send KICK');
+    expect(s.printed.at(-1)).toEqual(['error', '! only operators may send KICK [NOT_ALLOWED]']);
+    expect(s.sock().written.at(-1)).toBe('TEXT|after the kick\n');
+    // The PONG behind the refused KICK is not shown.
+    s.sock().serverSays(`PONG|${ping}`, 'TEXT|alice|after the kick');
+    expect(s.text().at(-1)).toBe('alice: after the kick');
+  });
+
+  it('kicked: shows the notice, does not reconnect, and ends with the exit code for a removal', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice', 'SYSTEM|you were kicked by bob: spam');
+    const reason = await s.session.closed();
+    expect(reason).toEqual({ kind: 'removed', action: 'kicked', by: 'bob', text: 'you were kicked by bob: spam' });
+    expect(exitCodeFor(reason)).toBe(EXIT.REMOVED);
+    expect(s.printed.slice(-2)).toEqual([
+      ['chat', '! you were kicked by bob: spam'],
+      ['error', '! not reconnecting after a kick'],
+    ]);
+    expect(s.sock().destroyed).toBe(true);
+    expect(s.session.status.connection).toBe('closed');
+    // Nothing is waiting to reconnect, however long.
+    expect(s.timers.pendingDelays()).toEqual([]);
+    s.timers.advance(10 * 60_000);
+    expect(s.sockets).toHaveLength(1);
+    expect(s.text().some((l) => l.includes('reconnect') && !l.includes('not reconnecting'))).toBe(false);
+    // A line typed afterwards is not sent anywhere.
+    s.session.input('anyone?');
+    expect(s.sock().written.some((l) => l.includes('anyone?'))).toBe(false);
+  });
+
+  it('banned while online: the same, with the ban', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('SYSTEM|you were banned by bob until 2026-12-02T03:10:00Z: flooding');
+    const reason = await s.session.closed();
+    expect(reason).toMatchObject({ kind: 'removed', action: 'banned', by: 'bob' });
+    expect(exitCodeFor(reason)).toBe(EXIT.REMOVED);
+    expect(s.printed.at(-1)).toEqual(['error', '! not reconnecting after a ban']);
+    s.timers.advance(10 * 60_000);
+    expect(s.sockets).toHaveLength(1);
+  });
+
+  it('a BANNED refusal when reconnecting ends the session with the same exit code, without trying again', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().destroy();
+    s.timers.advance(500);
+    s.sock().connect();
+    s.sock().serverSays('ERROR|BANNED|alice is banned until lifted: flooding');
+    const reason = await s.session.closed();
+    expect(reason).toEqual({ kind: 'login-refused', code: 'BANNED', text: 'alice is banned until lifted: flooding' });
+    expect(exitCodeFor(reason)).toBe(EXIT.REMOVED);
+    expect(s.printed.at(-1)).toEqual(['error', '! the server refused the login: alice is banned until lifted: flooding [BANNED]']);
+    s.timers.advance(10 * 60_000);
+    expect(s.sockets).toHaveLength(2);
+  });
+
+  it('a BANNED refusal at the first login fails open() at once, also when waiting for the server', async () => {
+    const s = setup('lobby', 100, { connection: { waitForServer: true } });
+    const opened = s.session.open();
+    s.sock().connect();
+    s.sock().serverSays('ERROR|BANNED|your address is banned until lifted');
+    await expect(opened).rejects.toMatchObject({ kind: 'login', code: 'BANNED', message: 'your address is banned until lifted' });
+    expect(refusalExitCode('BANNED')).toBe(EXIT.REMOVED);
+    s.timers.advance(10 * 60_000);
+    expect(s.sockets).toHaveLength(1);
+  });
+
+  it('shows being muted and unmuted, and the MUTED refusal of a message', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice', 'SYSTEM|bob muted you until 2026-12-02T03:10:00Z: calm down; you can still read');
+    expect(s.text().at(-1)).toBe('! bob muted you until 2026-12-02T03:10:00Z: calm down; you can still read');
+    s.session.input('but why');
+    s.sock().serverSays('ERROR|MUTED|you are muted until 2026-12-02T03:10:00Z by bob; you can still read and use USERS, ROOMS and HISTORY');
+    expect(s.printed.at(-1)).toEqual(['error', '! you are muted until 2026-12-02T03:10:00Z by bob; you can still read and use USERS, ROOMS and HISTORY [MUTED]']);
+    expect(s.session.status.queued).toBe(0);
+    s.sock().serverSays('SYSTEM|bob unmuted you; you can talk again');
+    expect(s.text().at(-1)).toBe('* bob unmuted you; you can talk again');
+    expect(s.session.status.connection).toBe('online');
+  });
+});
+
+describe('ChatSession: changing the password', () => {
+  const OLD = 'old-secret-1';
+  const NEW = 'new-secret-2';
+  const withPassword = () => setup('lobby', 100, { password: OLD });
+  const reconnect = (s: ReturnType<typeof setup>, afterMs: number) => {
+    s.timers.advance(afterMs);
+    s.sock().connect();
+    return s.sock().written[0];
+  };
+  const noPasswordShown = (s: ReturnType<typeof setup>) => {
+    for (const [, line] of s.printed) {
+      expect(line).not.toContain(OLD);
+      expect(line).not.toContain(NEW);
+    }
+  };
+
+  it('/password is for the front end to ask; changePassword sends PASSWORD, and the confirmation makes reconnects use the new one', async () => {
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    expect(s.sock().written[0]).toBe(`LOGIN|alice|${OLD}\n`);
+    s.sock().serverSays('USERS|1|alice');
+    const before = s.sock().written.length;
+    expect(s.session.input('/password')).toBe('password');
+    expect(s.sock().written).toHaveLength(before);
+    expect(s.session.passwordChangeBlocked()).toBeUndefined();
+
+    s.session.changePassword(OLD, NEW);
+    expect(s.sock().written.at(-1)).toBe(`PASSWORD|${OLD}|${NEW}\n`);
+    expect(s.session.passwordChangeBlocked()).toBe('a password change is already on its way; wait for its answer');
+    s.sock().serverSays('SYSTEM|your password was changed; use the new one from now on');
+    expect(s.text().at(-1)).toBe('* your password was changed; use the new one from now on');
+    expect(s.session.status.queued).toBe(0);
+
+    s.sock().destroy();
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${NEW}\n`);
+    s.sock().serverSays('SUCCESS|Welcome back', 'SYSTEM|alice joined lobby');
+    expect(s.session.status.connection).toBe('online');
+    // The change is not sent again after the reconnect.
+    expect(s.sock().written.some((l) => l.startsWith('PASSWORD'))).toBe(false);
+    noPasswordShown(s);
+  });
+
+  it('a refused change keeps the old password for reconnects', async () => {
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.changePassword('not-the-old-one', NEW);
+    s.sock().serverSays('ERROR|BAD_PASSWORD|the old password is wrong; your password was not changed');
+    expect(s.printed.at(-1)).toEqual(['error', '! the old password is wrong; your password was not changed [BAD_PASSWORD]']);
+    // A confirmation that is not the answer to a change in flight changes nothing either.
+    s.sock().serverSays('SYSTEM|your password was changed; use the new one from now on');
+    s.sock().destroy();
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${OLD}\n`);
+  });
+
+  it('a throttled change (RATE_LIMITED) is shown, not sent again', async () => {
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.changePassword(OLD, NEW);
+    s.sock().serverSays('ERROR|RATE_LIMITED|too many wrong passwords from your address; wait a minute and try again');
+    expect(s.printed.at(-1)).toEqual(['error', '! too many wrong passwords from your address; wait a minute and try again [RATE_LIMITED]']);
+    s.timers.advance(30_000);
+    expect(s.sock().written.filter((l) => l.startsWith('PASSWORD'))).toHaveLength(1);
+    expect(s.session.passwordChangeBlocked()).toBeUndefined();
+  });
+
+  it('lost before the answer: the old password is tried first, then the new one, and the client tells which worked', async () => {
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.changePassword(OLD, NEW);
+    s.sock().destroy();
+    expect(s.text()).toContain('! the connection was lost before the server answered /password; logging in again will show whether it was changed');
+
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${OLD}\n`);
+    s.sock().serverSays('ERROR|BAD_PASSWORD|wrong password for alice');
+    expect(s.session.status.connection).toBe('waiting');
+    expect(reconnect(s, 1000)).toBe(`LOGIN|alice|${NEW}\n`);
+    s.sock().serverSays('SUCCESS|Welcome back', 'SYSTEM|alice joined lobby');
+    expect(s.text()).toContain('* your password was changed: the new one logged in');
+    expect(s.sock().written.some((l) => l.startsWith('PASSWORD'))).toBe(false);
+
+    // From then on the new one, without trying the old.
+    s.sock().destroy();
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${NEW}\n`);
+    noPasswordShown(s);
+  });
+
+  it('lost before the answer, and the old password still logs in: the change did not happen', async () => {
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.changePassword(OLD, NEW);
+    s.sock().destroy();
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${OLD}\n`);
+    s.sock().serverSays('SUCCESS|Welcome back', 'SYSTEM|alice joined lobby');
+    expect(s.text()).toContain('! your password was not changed (the old one still logs in); /password to try again');
+    s.sock().destroy();
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${OLD}\n`);
+    s.sock().serverSays('ERROR|BAD_PASSWORD|wrong password for alice');
+    // No second password to fall back on: a wrong one ends the session.
+    expect(await s.session.closed()).toMatchObject({ kind: 'login-refused', code: 'BAD_PASSWORD' });
+  });
+
+  it('refuses without asking for a guest, and while offline', async () => {
+    const guest = setup();
+    await login(guest, 'SYSTEM|alice joined lobby');
+    expect(guest.session.passwordChangeBlocked()).toBe('you are a guest (logged in without a password): there is no password to change');
+    const before = guest.sock().written.length;
+    guest.session.changePassword(OLD, NEW);
+    expect(guest.sock().written).toHaveLength(before);
+
+    const s = withPassword();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().destroy();
+    expect(s.session.passwordChangeBlocked()).toBe('/password needs the connection; try again once reconnected');
+    s.session.changePassword(OLD, NEW);
+    expect(s.printed.at(-1)).toEqual(['notice', '! not sent: /password needs the connection; try again once reconnected']);
+    expect(reconnect(s, 500)).toBe(`LOGIN|alice|${OLD}\n`);
+    s.sock().serverSays('SUCCESS|Welcome back', 'SYSTEM|alice joined lobby');
+    expect(s.sock().written.some((l) => l.startsWith('PASSWORD'))).toBe(false);
   });
 });

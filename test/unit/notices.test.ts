@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { joinedNotice, leftNotice, parsePresence, parseRemoved, removedNotice, untilText } from '../../src/protocol/notices.js';
+import {
+  PASSWORD_CHANGED,
+  doneNotice,
+  joinedNotice,
+  leftNotice,
+  liftedNotice,
+  moderationNoticeKind,
+  mutedNotice,
+  parsePresence,
+  parseRemoved,
+  removedNotice,
+  unmutedNotice,
+  untilText,
+} from '../../src/protocol/notices.js';
 
 describe('join and leave notices', () => {
   it('are read back by the parser the client uses, in every form the server writes', () => {
@@ -37,5 +50,25 @@ describe('kick and ban notices', () => {
     expect(parseRemoved(removedNotice('banned', 'alice', '', 0))).toEqual({ action: 'banned', by: 'alice' });
     expect(parseRemoved('bob left lobby (kicked by alice: spam)')).toBeUndefined();
     expect(parseRemoved('they said you were kicked by alice')).toBeUndefined();
+  });
+});
+
+describe('moderationNoticeKind', () => {
+  it('tells apart each notice the server writes, as it writes them', () => {
+    expect(moderationNoticeKind(removedNotice('banned', 'alice', 'x', 0))).toBe('removed');
+    expect(moderationNoticeKind(mutedNotice('alice', 0, 'calm down'))).toBe('muted');
+    expect(moderationNoticeKind(mutedNotice('Zoë', Date.UTC(2026, 0, 1), ''))).toBe('muted');
+    expect(moderationNoticeKind(unmutedNotice('alice'))).toBe('unmuted');
+    expect(moderationNoticeKind(PASSWORD_CHANGED)).toBe('password-changed');
+    expect(moderationNoticeKind(doneNotice('kicked', 'bob', '', 'spam'))).toBe('confirmed');
+    expect(moderationNoticeKind(doneNotice('banned', 'bob', 'until lifted', ''))).toBe('confirmed');
+    expect(moderationNoticeKind(liftedNotice('bob', 'muted'))).toBe('confirmed');
+  });
+
+  it('is undefined for other notices, including look-alikes of them in what people say', () => {
+    expect(moderationNoticeKind(joinedNotice('bob', 'lobby'))).toBeUndefined();
+    expect(moderationNoticeKind(leftNotice('bob', 'lobby', 'kicked by alice: spam'))).toBeUndefined();
+    expect(moderationNoticeKind('someone said alice muted you')).toBeUndefined();
+    expect(moderationNoticeKind('your password was changed, or so they say')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { ChatError, checkName, codePointLength, encodeSystem, stripUnsafe, untilText } from '../../protocol/index.js';
+import { ChatError, checkName, codePointLength, doneNotice, encodeSystem, liftedNotice, stripUnsafe, untilText } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { addressKey } from '../login-guard.js';
 import { MAX_REASON_CHARS, enforce, isOperator } from '../moderation.js';
@@ -83,7 +83,7 @@ export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<
   await stored(ctx.store.appendModlog(done));
   logEvent(ctx, done);
   await enforce(ctx, { type: 'kick', key: target.key, by: me.name, reason });
-  session.send(encodeSystem(`you kicked ${online.name}${because(reason)}`));
+  session.send(encodeSystem(doneNotice('kicked', online.name, '', reason)));
 }
 
 export async function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: ActiveState): Promise<void> {
@@ -100,7 +100,7 @@ export async function ban(ctx: ServerContext, session: Session, frame: FrameOf<'
   await stored(ctx.store.putSanction({ ...sanction, addresses: address === undefined ? [] : [address] }, done));
   logEvent(ctx, done);
   await stored(enforce(ctx, { type: 'ban', key: target.key, by: me.name, reason, until }));
-  session.send(encodeSystem(`you banned ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
+  session.send(encodeSystem(doneNotice('banned', target.name, duration(frame.minutes, until), reason)));
 }
 
 export async function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: ActiveState): Promise<void> {
@@ -114,7 +114,7 @@ export async function mute(ctx: ServerContext, session: Session, frame: FrameOf<
   await stored(ctx.store.putSanction({ kind: 'mute', key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: [] }, done));
   logEvent(ctx, done);
   await enforce(ctx, { type: 'mute', key: target.key, by: me.name, reason, until });
-  session.send(encodeSystem(`you muted ${target.name} ${duration(frame.minutes, until)}${because(reason)}`));
+  session.send(encodeSystem(doneNotice('muted', target.name, duration(frame.minutes, until), reason)));
 }
 
 /** UNBAN and UNMUTE. */
@@ -134,7 +134,7 @@ async function lift(ctx: ServerContext, session: Session, me: ActiveState, raw: 
   }
   logEvent(ctx, done);
   if (kind === 'mute') await enforce(ctx, { type: 'unmute', key: check.key, by: me.name });
-  session.send(encodeSystem(`${check.name} is no longer ${past}`));
+  session.send(encodeSystem(liftedNotice(check.name, past)));
 }
 
 export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: ActiveState): Promise<void> {

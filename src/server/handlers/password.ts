@@ -1,4 +1,4 @@
-import { ChatError, encodeSystem } from '../../protocol/index.js';
+import { ChatError, PASSWORD_CHANGED, encodeSystem } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import type { ServerContext } from '../context.js';
 import type { ActiveState, Session } from '../session.js';
@@ -34,5 +34,5 @@ export async function password(ctx: ServerContext, session: Session, frame: Fram
   }
   if (!changed) throw new ChatError('NOT_ALLOWED', `${me.name} is no longer registered`);
   ctx.log.info('password-changed', { session: session.id, name: me.name, address: session.address });
-  session.send(encodeSystem('your password was changed; use the new one from now on'));
+  session.send(encodeSystem(PASSWORD_CHANGED));
 }
