@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import stringWidth from 'string-width';
 import { PASSWORD_CHANGED, escapeUnsafe, moderationNoticeKind, nameKey, type ServerFrame } from '../protocol/index.js';
 
 // ServerFrame → one printable line. Pure: the chalk instance and the clock
@@ -206,34 +207,7 @@ export function renderPrompt(state: PromptState, chalk: ChalkInstance): string {
   return `${who}${status}${chalk.gray('>')} `;
 }
 
-const ANSI_SGR = /\u001b\[[0-9;]*m/g;
-
-/** Columns a string takes on a terminal: chalk's colour codes take none, wide (CJK, emoji) characters two, marks none. */
+/** Columns a string takes on a terminal: colour codes take none, wide (CJK, emoji) characters two, marks none. */
 export function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text.replace(ANSI_SGR, '')) {
-    const cp = ch.codePointAt(0)!;
-    if (/\p{M}/u.test(ch) || cp === 0x200b || cp === 0x200d) continue;
-    width += isWide(cp) ? 2 : 1;
-  }
-  return width;
-}
-
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
+  return stringWidth(text);
 }

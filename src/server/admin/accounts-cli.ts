@@ -1,6 +1,7 @@
 import { isatty } from 'node:tty';
 import { Argument, Command, CommanderError } from 'commander';
 import readlineSync from 'readline-sync';
+import stringWidth from 'string-width';
 import { OptionValueError, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type OptionKit, type ValueKind } from '../../cli/option-kit.js';
 import { checkName, codePointLength, escapeUnsafe } from '../../protocol/index.js';
 import { hashPassword } from '../accounts.js';
@@ -139,30 +140,11 @@ const say = (line: string): void => {
 
 const isoTime = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : '?');
 
-/** Terminal columns of a name: combining marks and zero-width characters take none, East Asian wide ones two. */
-function columns(text: string): number {
-  let width = 0;
-  for (const ch of text) {
-    if (/[\p{M}\u200b-\u200f]/u.test(ch)) continue;
-    const cp = ch.codePointAt(0)!;
-    const wide =
-      (cp >= 0x1100 && cp <= 0x115f) ||
-      (cp >= 0x2e80 && cp <= 0xa4cf) ||
-      (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) ||
-      (cp >= 0xff00 && cp <= 0xff60) ||
-      (cp >= 0xffe0 && cp <= 0xffe6) ||
-      (cp >= 0x20000 && cp <= 0x3fffd);
-    width += wide ? 2 : 1;
-  }
-  return width;
-}
-
 /** Rows as aligned columns, two spaces apart; the last column unpadded. */
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, columns(cell))));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - columns(cell)))).join('  '));
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, stringWidth(cell))));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - stringWidth(cell)))).join('  '));
 }
 
 // ---------------------------------------------------------------- passwords
