@@ -15,6 +15,34 @@ const ARRIVAL_QUIET_MS = 1;
 const MAX_FLUSH_DEFER_MS = 50;
 
 /**
+ * Rooms this big have their lines written on a short timer rather than
+ * every turn: a turn that carries a few join notices into a lobby of
+ * thousands would otherwise cost a socket write per member, and logins
+ * trickling in would each pay it. A member whose output is only such lines
+ * waits; anything else for it (a reply, a private line) sends everything at
+ * once, in order.
+ */
+export const BIG_ROOM_MEMBERS = 500;
+/** A big room's lines wait at most a millisecond per this many members… */
+const BIG_ROOM_MEMBERS_PER_MS = 100;
+/** …and never longer than this. */
+export const BIG_ROOM_MAX_DELAY_MS = 100;
+
+/** How long a room of `members` may hold its lines back; 0 for a room written every turn. */
+export function bigRoomDelayMs(members: number): number {
+  if (members < BIG_ROOM_MEMBERS) return 0;
+  return Math.min(BIG_ROOM_MAX_DELAY_MS, Math.ceil(members / BIG_ROOM_MEMBERS_PER_MS));
+}
+
+function memberCount(members: Iterable<unknown>): number {
+  if (members instanceof Set) return members.size;
+  if (Array.isArray(members)) return members.length;
+  let n = 0;
+  for (const _ of members) n++;
+  return n;
+}
+
+/**
  * One turn's broadcast lines of a room, shared by every member: each member
  * holds a reference, and the lines are joined into one Buffer once, at the
  * write, and that Buffer goes to every member.
@@ -30,7 +58,14 @@ class RoomBatch {
   private joined: Buffer | undefined;
   private isOpen = true;
 
-  constructor(readonly epoch: number) {}
+  /**
+   * @param deadline when a big room's batch must be written at the latest
+   *   (performance.now() time); undefined for a batch written with its turn.
+   */
+  constructor(
+    readonly epoch: number,
+    readonly deadline?: number,
+  ) {}
 
   get open(): boolean {
     return this.isOpen;
@@ -136,6 +171,8 @@ export class Outbox {
   private itemsQueued = 0;
   private itemsWritten = 0;
   private writeWaiters: Array<() => void> | undefined;
+  /** Set by the turn: the pending output is only big rooms' lines, held back until the earliest deadline. */
+  waiting = false;
   /** When output last got into the kernel (or began to wait): the write deadline counts from here. */
   private lastWriteProgress: number;
   private readonly onWritten = (): void => {
@@ -155,7 +192,7 @@ export class Outbox {
   /** Queues a line (the same Buffer may go to many outboxes). */
   line(buffer: Buffer): void {
     if (this.discarded) return;
-    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
+    if ((this.pending === undefined && !this.endAfter) || this.waiting) this.markDirty();
     // A line of its own after a room batch: the batch must not grow past it.
     if (this.openBatch !== undefined) {
       this.openBatch.close();
@@ -172,7 +209,7 @@ export class Outbox {
   /** Holds a room's batch for this turn; the room appends its lines to it. */
   addBatch(batch: RoomBatch): void {
     if (this.discarded || this.openBatch === batch) return;
-    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
+    if ((this.pending === undefined && !this.endAfter) || (this.waiting && batch.deadline === undefined)) this.markDirty();
     (this.pending ??= []).push(batch);
     this.itemsQueued++;
     this.openBatch = batch;
@@ -182,8 +219,29 @@ export class Outbox {
   /** Ends the connection after this turn's output. */
   end(): void {
     if (this.discarded) return;
-    if (this.pending === undefined && !this.endAfter) this.turn.markDirty(this);
+    if ((this.pending === undefined && !this.endAfter) || this.waiting) this.markDirty();
     this.endAfter = true;
+  }
+
+  private markDirty(): void {
+    this.waiting = false;
+    this.turn.markDirty(this);
+  }
+
+  /**
+   * When this outbox's output must be written, if it is only big rooms'
+   * lines (the earliest of their deadlines); undefined when it must go
+   * with this turn.
+   */
+  holdUntil(): number | undefined {
+    const items = this.pending;
+    if (this.endAfter || items === undefined || items.length === 0) return undefined;
+    let until = Infinity;
+    for (const item of items) {
+      if (!(item instanceof RoomBatch) || item.deadline === undefined) return undefined;
+      if (item.deadline < until) until = item.deadline;
+    }
+    return until;
   }
 
   /** Drops what is queued and takes nothing more (the connection is being cut off). */
@@ -233,12 +291,15 @@ export class Outbox {
     this.wakeWriteWaiters();
     const connection = this.connection;
     if (connection.destroyed) return;
-    if (output.items.length > 0) {
+    const chunks: Buffer[] = [];
+    for (const item of output.items) {
+      const chunk = item instanceof RoomBatch ? item.buffer() : item;
+      // A batch emptied by a failed commit after it was sealed writes nothing.
+      if (chunk.length > 0) chunks.push(chunk);
+    }
+    if (chunks.length > 0) {
       if (connection.pendingBytes === 0) this.lastWriteProgress = this.clock();
-      connection.write(
-        output.items.map((item) => (item instanceof RoomBatch ? item.buffer() : item)),
-        this.onWritten,
-      );
+      connection.write(chunks, this.onWritten);
     }
     if (output.end) connection.end();
   }
@@ -308,8 +369,14 @@ export interface TurnDeps<P extends Pledged> {
 export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broadcaster {
   private dirty: Outbox[] = [];
   private scheduled = false;
-  /** Each room's batch of this turn. */
+  /** Each room's open batch (a big room's stays open across turns until written). */
   private batches = new Map<RoomAudience, RoomBatch>();
+  /** Batches lines were added to this turn: a failed commit takes its lines out of them. */
+  private touched = new Set<RoomBatch>();
+  /** Outboxes holding only big rooms' lines, written by the timer (or sooner). */
+  private waiting = new Set<Outbox>();
+  private holdTimer: NodeJS.Timeout | undefined;
+  private holdTimerAt = Infinity;
   private lastArrivalAt = -Infinity;
   private deferredSince: number | undefined;
   /** The last asynchronous commit-then-write; later turns write after it. */
@@ -326,12 +393,16 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
   broadcast(room: RoomAudience, line: Buffer): void {
     let batch = this.batches.get(room);
     if (batch === undefined || !batch.open || batch.epoch !== room.epoch) {
-      batch = new RoomBatch(room.epoch);
+      const delay = bigRoomDelayMs(memberCount(room.members));
+      batch = new RoomBatch(room.epoch, delay === 0 ? undefined : performance.now() + delay);
       this.batches.set(room, batch);
       if (!this.scheduled) this.schedule();
       for (const member of room.members) member.outbox.addBatch(batch);
     }
     batch.append(line);
+    this.touched.add(batch);
+    // Lines for members already waiting: the turn still commits them.
+    if (batch.deadline !== undefined && !this.scheduled) this.schedule();
   }
 
   /** Called by an outbox on its first output of the turn. */
@@ -370,21 +441,25 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
    * Commits the turn's stored messages, then writes the turn's output, so
    * nothing reaches a client before it is stored. With an asynchronous
    * commit each turn's output is sealed and written, in turn order, once
-   * its commit is done.
+   * its commit is done. `force` writes held big-room output too (shutdown).
    */
-  flushNow(): void {
+  flushNow(force = false, timer = false): void {
     this.scheduled = false;
-    if (this.batches.size > 0) this.batches = new Map();
-    const dirty = this.dirty;
-    this.dirty = [];
+    const now = performance.now();
+    const dirty = this.takeDue(now, force, timer);
+    // Batches written this turn take no more lines; a big room's held one goes on collecting.
+    for (const [room, batch] of this.batches) if (batch.deadline === undefined || !batch.open) this.batches.delete(room);
+    const touched = this.touched;
+    this.touched = new Set();
     const pledges = this.deps.takePledges();
     let commit: void | Promise<void> = undefined;
     try {
       commit = this.deps.commit();
     } catch (err) {
-      // Nothing of it reaches anyone: its lines come out of this turn's output.
+      // Nothing of it reaches anyone: its lines come out of this turn's output, and of held outboxes.
       this.refuse(pledges, err, (lines) => {
         for (const outbox of dirty) outbox.retract(lines);
+        for (const outbox of this.waiting) outbox.retract(lines);
       });
     }
     this.deps.publish();
@@ -402,6 +477,9 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
       (err: unknown) => {
         this.refuse(pledges, err, (lines) => {
           for (const [, output] of sealed) output.items = retractFrom(output.items, lines);
+          // Wherever the turn's room lines are now (held, or sealed by a later turn), they are not joined yet.
+          for (const batch of touched) batch.retract(lines);
+          for (const outbox of this.waiting) outbox.retract(lines);
         });
         return false;
       },
@@ -412,6 +490,54 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
     });
     this.writeChain = chain;
   }
+
+  /**
+   * This turn's dirty outboxes that must be written now. Those with only big
+   * rooms' lines are held for their deadline (unless `force`, at shutdown);
+   * the held ones are looked at again only when the timer fires.
+   */
+  private takeDue(now: number, force: boolean, timer: boolean): Outbox[] {
+    const due: Outbox[] = [];
+    let next = Infinity;
+    for (const outbox of this.dirty) {
+      const until = force ? undefined : outbox.holdUntil();
+      if (until === undefined || until <= now) {
+        outbox.waiting = false;
+        this.waiting.delete(outbox);
+        due.push(outbox);
+      } else {
+        outbox.waiting = true;
+        this.waiting.add(outbox);
+        if (until < next) next = until;
+      }
+    }
+    this.dirty = [];
+    if (timer || force) {
+      for (const outbox of this.waiting) {
+        const until = force ? undefined : outbox.holdUntil();
+        if (until === undefined || until <= now + 1) {
+          outbox.waiting = false;
+          this.waiting.delete(outbox);
+          due.push(outbox);
+        } else if (until < next) next = until;
+      }
+    }
+    this.armHoldTimer(next, now);
+    return due;
+  }
+
+  private armHoldTimer(at: number, now: number): void {
+    if (at === Infinity || at >= this.holdTimerAt) return;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimerAt = at;
+    this.holdTimer = setTimeout(this.holdTimerFired, Math.max(1, Math.ceil(at - now)));
+  }
+
+  private readonly holdTimerFired = (): void => {
+    this.holdTimer = undefined;
+    this.holdTimerAt = Infinity;
+    this.flushNow(false, true);
+  };
 
   private refuse(pledges: readonly P[], err: unknown, retract: (lines: ReadonlySet<Buffer>) => void): void {
     if (pledges.length > 0) {

@@ -84,7 +84,7 @@ export class SessionLifecycle {
     );
     const refusedBefore = ctx.stats.messagesNotStored;
     for (const session of open) session.end('shutdown');
-    ctx.turn.flushNow();
+    ctx.turn.flushNow(true);
     await ctx.turn.settled();
     // Their senders are already leaving and cannot be told: these are lost.
     const lost = ctx.stats.messagesNotStored - refusedBefore;
