@@ -39,6 +39,8 @@ function enterRoom(ctx: ServerContext, session: Session, user: User, key: string
   if (room.members.size === 1) ctx.relay.watchRoom(key);
   ctx.directory.entered(user, room);
   for (const m of history) session.send(encodeHistory(m.time, m.from, m.message));
+  // After the history: the room's lines reach the newcomer from its join notice on.
+  ctx.relay.joined(room, session);
   ctx.relay.toRoom(room, encodeSystem(joinedNotice(user.name, room.name)));
 }
 
@@ -46,6 +48,7 @@ function enterRoom(ctx: ServerContext, session: Session, user: User, key: string
 export function leaveRoom(ctx: ServerContext, session: Session, user: User, room: Room<Session>, why?: string): void {
   const left = ctx.presence.leave(session, room);
   if (left === undefined) return;
+  ctx.relay.left(room, session);
   ctx.directory.left(user, room);
   if (left === 'emptied') {
     ctx.history.forget(room.key);

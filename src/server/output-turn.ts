@@ -1,3 +1,4 @@
+import { backgroundTimers, type TimerHandle, type Timers } from '../cli/timers.js';
 import type { Connection } from './transports/connection.js';
 
 // The output turn. Everything queued for clients during one event-loop
@@ -43,32 +44,56 @@ function memberCount(members: Iterable<unknown>): number {
 }
 
 /**
- * One turn's broadcast lines of a room, shared by every member: each member
- * holds a reference, and the lines are joined into one Buffer once, at the
- * write, and that Buffer goes to every member.
+ * Broadcast lines of a room, shared by every member: each member holds a
+ * reference, and the lines are joined into one Buffer once, at the write,
+ * and that Buffer goes to every member.
  *
- * A batch closes when the room's membership changes (its epoch moves on),
- * when any member gets a line of its own after it, and when its turn is
- * sealed: later broadcasts then go to a new batch, so every member's lines
- * keep their order.
+ * A small room's batch is one turn's: it closes when the room's membership
+ * changes (its epoch moves on), when any member gets a line of its own
+ * after it, and when its turn is sealed; later broadcasts then go to a new
+ * batch, so every member's lines keep their order.
+ *
+ * A big room's batch (one with a deadline) stays open until its deadline,
+ * whatever happens meanwhile: a member who joins, leaves, gets a line of
+ * its own or is written early holds a view of part of it instead (a
+ * BatchView), so none of that costs a pass over every member.
  */
 class RoomBatch {
-  private chunks: Buffer[] = [];
+  /** Lines by position; a retracted line leaves an empty Buffer, so views keep their positions. */
+  private readonly chunks: Buffer[] = [];
   private bytes = 0;
-  private joined: Buffer | undefined;
+  /** Joined ranges of a small room's batch, by `from:to`. */
+  private joinedRanges: Map<string, Buffer> | undefined;
+  /**
+   * A big room's lines back to back, copied in as they come (the buffer
+   * grows by doubling), with where each starts: any member's part of it is
+   * then a subarray, without a copy, however many members start or stop at
+   * different lines.
+   */
+  private data: Buffer | undefined;
+  private starts: number[] | undefined;
+  /** Lines before this position are in a joined range, written or about to be: no retraction reaches them. */
+  private joinedUpTo = 0;
   private isOpen = true;
 
   /**
    * @param deadline when a big room's batch must be written at the latest
-   *   (performance.now() time); undefined for a batch written with its turn.
+   *   (on the turn's timers); undefined for a batch written with its turn.
    */
   constructor(
-    readonly epoch: number,
+    public epoch: number,
     readonly deadline?: number,
-  ) {}
+  ) {
+    if (deadline !== undefined) this.starts = [0];
+  }
 
   get open(): boolean {
     return this.isOpen;
+  }
+
+  /** Lines appended so far (retracted ones included, as empty). */
+  get count(): number {
+    return this.chunks.length;
   }
 
   close(): void {
@@ -78,42 +103,100 @@ class RoomBatch {
   append(line: Buffer): void {
     this.chunks.push(line);
     this.bytes += line.length;
-  }
-
-  /** Takes lines back out (their message was not stored); only before the batch is joined. */
-  retract(lines: ReadonlySet<Buffer>): void {
-    if (this.joined !== undefined) return;
-    const kept = this.chunks.filter((chunk) => !lines.has(chunk));
-    if (kept.length === this.chunks.length) return;
-    this.chunks = kept;
-    this.bytes = kept.reduce((sum, chunk) => sum + chunk.length, 0);
-  }
-
-  get empty(): boolean {
-    return this.joined === undefined ? this.chunks.length === 0 : this.joined.length === 0;
-  }
-
-  /** The batch's lines as one Buffer, joined on first use. */
-  buffer(): Buffer {
-    if (this.joined === undefined) {
-      this.joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes);
-      this.chunks = [];
-      this.isOpen = false;
+    const starts = this.starts;
+    if (starts === undefined) return;
+    const used = starts[starts.length - 1]!;
+    if (this.data === undefined || this.data.length < used + line.length) {
+      const grown = Buffer.allocUnsafe(Math.max(4096, 2 * (used + line.length)));
+      this.data?.copy(grown, 0, 0, used);
+      this.data = grown;
     }
-    return this.joined;
+    line.copy(this.data, used);
+    starts.push(used + line.length);
+  }
+
+  /** Takes lines back out (their message was not stored); only lines not joined yet. */
+  retract(lines: ReadonlySet<Buffer>): void {
+    let changed = false;
+    for (let i = this.joinedUpTo; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      if (!lines.has(chunk)) continue;
+      this.bytes -= chunk.length;
+      this.chunks[i] = EMPTY;
+      changed = true;
+    }
+    if (changed && this.starts !== undefined) this.rebuildFrom(this.joinedUpTo);
+  }
+
+  /** Copies the lines from `position` on again, without the retracted ones (a new buffer: subarrays handed out stay as they were). */
+  private rebuildFrom(position: number): void {
+    const starts = this.starts!;
+    const old = this.data!;
+    const data = Buffer.allocUnsafe(old.length);
+    let used = starts[position]!;
+    old.copy(data, 0, 0, used);
+    for (let i = position; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      chunk.copy(data, used);
+      used += chunk.length;
+      starts[i + 1] = used;
+    }
+    this.data = data;
+  }
+
+  /** Whether lines `from` to `to` hold nothing. */
+  emptyBetween(from: number, to: number): boolean {
+    if (this.starts !== undefined) return this.starts[from] === this.starts[to];
+    for (let i = from; i < to; i++) if (this.chunks[i]!.length > 0) return false;
+    return true;
+  }
+
+  /** Lines `from` to `to` as one Buffer, joined on first use; the whole batch once it is closed. */
+  buffer(from = 0, to = this.chunks.length): Buffer {
+    if (to > this.joinedUpTo) this.joinedUpTo = to;
+    if (this.starts !== undefined) return this.data === undefined ? EMPTY : this.data.subarray(this.starts[from], this.starts[to]);
+    // A small room's batch takes no more lines once joined.
+    this.isOpen = false;
+    const key = `${from}:${to}`;
+    const ranges = (this.joinedRanges ??= new Map());
+    let joined = ranges.get(key);
+    if (joined === undefined) {
+      joined = to - from === 1 ? this.chunks[from]! : Buffer.concat(this.chunks.slice(from, to), from === 0 && to === this.chunks.length ? this.bytes : undefined);
+      ranges.set(key, joined);
+    }
+    return joined;
   }
 }
 
-type Item = Buffer | RoomBatch;
+const EMPTY = Buffer.alloc(0);
+
+/** Part of a big room's batch: from a position, to a position or (while open) on. */
+class BatchView {
+  constructor(
+    readonly batch: RoomBatch,
+    readonly from: number,
+    public to: number | undefined,
+  ) {}
+}
+
+/** An item's batch and the range of it the item stands for; undefined for a line of its own. */
+function batchRange(item: Item): { batch: RoomBatch; from: number; to: number | undefined } | undefined {
+  if (item instanceof RoomBatch) return { batch: item, from: 0, to: undefined };
+  if (item instanceof BatchView) return item;
+  return undefined;
+}
+
+type Item = Buffer | RoomBatch | BatchView;
 
 /** Takes `lines` out of output items, dropping room batches left empty. */
 function retractFrom(items: Item[], lines: ReadonlySet<Buffer>): Item[] {
   return items.filter((item) => {
-    if (item instanceof RoomBatch) {
-      item.retract(lines);
-      return !item.empty;
-    }
-    return !lines.has(item);
+    const range = batchRange(item);
+    if (range === undefined) return !lines.has(item as Buffer);
+    range.batch.retract(lines);
+    // An open part of a big room's batch stays: the room's later lines come through it.
+    if (range.to === undefined && range.batch.open && range.batch.deadline !== undefined) return true;
+    return !range.batch.emptyBetween(range.from, range.to ?? range.batch.count);
   });
 }
 
@@ -133,6 +216,10 @@ export interface TurnQueue {
 /** What the relay needs of the turn: a room's line into its shared batch. */
 export interface Broadcaster {
   broadcast(room: RoomAudience, line: Buffer): void;
+  /** A member entered the room (after its membership changed, before its join notice). */
+  memberJoined(room: RoomAudience, member: { readonly outbox: Outbox }): void;
+  /** A member left the room (after its membership changed, before its leave notice). */
+  memberLeft(room: RoomAudience, member: { readonly outbox: Outbox }): void;
 }
 
 /** A room as the turn sees it: whose outboxes get its lines, and which membership this is. */
@@ -163,7 +250,9 @@ export class Outbox {
   private pending: Item[] | undefined;
   /** Bytes of own lines in `pending` (room batches are counted when joined). */
   private pendingBytes = 0;
-  /** The room batch at the end of `pending`, still open to more lines. */
+  /** Items of `pending` counted in itemsQueued (a big room's continuation view is not). */
+  private pendingCounted = 0;
+  /** The batch of the item at the end of `pending`, still open to more lines (the item is the batch or a view of it). */
   private openBatch: RoomBatch | undefined;
   private endAfter = false;
   private discarded = false;
@@ -193,27 +282,68 @@ export class Outbox {
   line(buffer: Buffer): void {
     if (this.discarded) return;
     if ((this.pending === undefined && !this.endAfter) || this.waiting) this.markDirty();
-    // A line of its own after a room batch: the batch must not grow past it.
-    if (this.openBatch !== undefined) {
-      this.openBatch.close();
-      this.openBatch = undefined;
-    }
-    (this.pending ??= []).push(buffer);
+    // A line of its own after a room batch: this member's part of the batch ends before it.
+    const big = this.cutOpenBatch();
+    const items = (this.pending ??= []);
+    items.push(buffer);
     this.itemsQueued++;
+    this.pendingCounted++;
     this.pendingBytes += buffer.length;
+    // A big room's later lines still come, after this one.
+    if (big !== undefined) this.continueBatch(big);
     if (this.connection.pendingBytes > this.limits.outputCapBytes || this.pendingBytes > this.limits.turnOutputFactor * this.limits.outputCapBytes) {
       this.owner.outputOverflowed();
     }
   }
 
-  /** Holds a room's batch for this turn; the room appends its lines to it. */
+  /** Holds a room's batch; the room appends its lines to it. */
   addBatch(batch: RoomBatch): void {
     if (this.discarded || this.openBatch === batch) return;
     if ((this.pending === undefined && !this.endAfter) || (this.waiting && batch.deadline === undefined)) this.markDirty();
+    this.cutOpenBatch();
     (this.pending ??= []).push(batch);
     this.itemsQueued++;
+    this.pendingCounted++;
     this.openBatch = batch;
     if (this.connection.pendingBytes > this.limits.outputCapBytes) this.owner.outputOverflowed();
+  }
+
+  /** Joined a big room whose batch is open: its lines from now on. */
+  joinBatch(batch: RoomBatch): void {
+    if (this.discarded || this.openBatch === batch) return;
+    if (this.pending === undefined && !this.endAfter) this.markDirty();
+    this.cutOpenBatch();
+    this.continueBatch(batch);
+  }
+
+  /** Left a big room whose batch is open: none of its later lines. */
+  leaveBatch(batch: RoomBatch): void {
+    if (this.openBatch === batch) this.cutOpenBatch();
+  }
+
+  /**
+   * Ends this member's part of the open batch at its current end; a small
+   * room's batch closes (for everyone: it is one turn's). Returns a big
+   * room's batch, which stays open for the others.
+   */
+  private cutOpenBatch(): RoomBatch | undefined {
+    const batch = this.openBatch;
+    if (batch === undefined) return undefined;
+    this.openBatch = undefined;
+    if (batch.deadline === undefined) {
+      batch.close();
+      return undefined;
+    }
+    const items = this.pending!;
+    const last = items[items.length - 1]!;
+    items[items.length - 1] = new BatchView(batch, last instanceof BatchView ? last.from : 0, batch.count);
+    return batch.open ? batch : undefined;
+  }
+
+  /** This member gets the big room's lines appended from now on. */
+  private continueBatch(batch: RoomBatch): void {
+    (this.pending ??= []).push(new BatchView(batch, batch.count, undefined));
+    this.openBatch = batch;
   }
 
   /** Ends the connection after this turn's output. */
@@ -238,8 +368,9 @@ export class Outbox {
     if (this.endAfter || items === undefined || items.length === 0) return undefined;
     let until = Infinity;
     for (const item of items) {
-      if (!(item instanceof RoomBatch) || item.deadline === undefined) return undefined;
-      if (item.deadline < until) until = item.deadline;
+      const deadline = batchRange(item)?.batch.deadline;
+      if (deadline === undefined) return undefined;
+      if (deadline < until) until = deadline;
     }
     return until;
   }
@@ -249,6 +380,7 @@ export class Outbox {
     this.discarded = true;
     this.pending = undefined;
     this.pendingBytes = 0;
+    this.pendingCounted = 0;
     this.openBatch = undefined;
     this.endAfter = false;
   }
@@ -262,18 +394,27 @@ export class Outbox {
   /**
    * Takes this turn's output, to be written once the store has committed.
    * It stays in pieces until then, so lines whose message could not be
-   * stored can still be taken out.
+   * stored can still be taken out. A big room's open batch is cut here for
+   * this member, and its later lines wait in a new view (held by the turn).
    */
   seal(): SealedOutput | undefined {
     const items = this.pending ?? [];
+    if (items.length === 0 && !this.endAfter) {
+      this.pending = undefined;
+      return undefined;
+    }
+    const big = this.cutOpenBatch();
+    // Sealed small batches take no more lines: later turns' broadcasts open new ones.
+    for (const item of items) if (item instanceof RoomBatch && item.deadline === undefined) item.close();
+    const output = { items, count: this.pendingCounted, end: this.endAfter };
     this.pending = undefined;
-    if (items.length === 0 && !this.endAfter) return undefined;
-    // Sealed batches take no more lines: later turns' broadcasts open new ones.
-    for (const item of items) if (item instanceof RoomBatch) item.close();
-    const output = { items, count: items.length, end: this.endAfter };
     this.pendingBytes = 0;
-    this.openBatch = undefined;
+    this.pendingCounted = 0;
     this.endAfter = false;
+    if (big !== undefined && !output.end) {
+      this.continueBatch(big);
+      this.markDirty();
+    }
     return output;
   }
 
@@ -282,8 +423,9 @@ export class Outbox {
     if (this.pending === undefined) return;
     const kept = retractFrom(this.pending, lines);
     // Still marked dirty until sealed: an emptied outbox keeps an (empty) array, so it is not marked twice.
+    if (kept[kept.length - 1] !== this.pending[this.pending.length - 1]) this.openBatch = undefined;
     this.pending = kept;
-    this.pendingBytes = kept.reduce((sum, item) => sum + (item instanceof RoomBatch ? 0 : item.length), 0);
+    this.pendingBytes = kept.reduce((sum, item) => sum + (item instanceof Buffer ? item.length : 0), 0);
   }
 
   write(output: SealedOutput): void {
@@ -293,7 +435,7 @@ export class Outbox {
     if (connection.destroyed) return;
     const chunks: Buffer[] = [];
     for (const item of output.items) {
-      const chunk = item instanceof RoomBatch ? item.buffer() : item;
+      const chunk = item instanceof RoomBatch ? item.buffer() : item instanceof BatchView ? item.batch.buffer(item.from, item.to) : item;
       // A batch emptied by a failed commit after it was sealed writes nothing.
       if (chunk.length > 0) chunks.push(chunk);
     }
@@ -375,14 +517,18 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
   private touched = new Set<RoomBatch>();
   /** Outboxes holding only big rooms' lines, written by the timer (or sooner). */
   private waiting = new Set<Outbox>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  private holdTimer: TimerHandle | undefined;
   private holdTimerAt = Infinity;
   private lastArrivalAt = -Infinity;
   private deferredSince: number | undefined;
   /** The last asynchronous commit-then-write; later turns write after it. */
   private writeChain: Promise<void> | undefined;
 
-  constructor(private readonly deps: TurnDeps<P>) {}
+  /** `timers` measure big rooms' deadlines and hold their output. */
+  constructor(
+    private readonly deps: TurnDeps<P>,
+    private readonly timers: Timers = backgroundTimers,
+  ) {}
 
   /** A connection arrived: while they keep arriving, output waits briefly (see flushTurn). */
   noteArrival(): void {
@@ -394,7 +540,7 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
     let batch = this.batches.get(room);
     if (batch === undefined || !batch.open || batch.epoch !== room.epoch) {
       const delay = bigRoomDelayMs(memberCount(room.members));
-      batch = new RoomBatch(room.epoch, delay === 0 ? undefined : performance.now() + delay);
+      batch = new RoomBatch(room.epoch, delay === 0 ? undefined : this.timers.now() + delay);
       this.batches.set(room, batch);
       if (!this.scheduled) this.schedule();
       for (const member of room.members) member.outbox.addBatch(batch);
@@ -403,6 +549,28 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
     this.touched.add(batch);
     // Lines for members already waiting: the turn still commits them.
     if (batch.deadline !== undefined && !this.scheduled) this.schedule();
+  }
+
+  memberJoined(room: RoomAudience, member: { readonly outbox: Outbox }): void {
+    const batch = this.followingBatch(room);
+    if (batch !== undefined) member.outbox.joinBatch(batch);
+  }
+
+  memberLeft(room: RoomAudience, member: { readonly outbox: Outbox }): void {
+    const batch = this.followingBatch(room);
+    if (batch !== undefined) member.outbox.leaveBatch(batch);
+  }
+
+  /**
+   * A big room's open batch that can follow the one membership change just
+   * made (its epoch one behind the room's), now moved to the new epoch;
+   * undefined when the next line opens a new batch instead.
+   */
+  private followingBatch(room: RoomAudience): RoomBatch | undefined {
+    const batch = this.batches.get(room);
+    if (batch === undefined || !batch.open || batch.deadline === undefined || batch.epoch !== room.epoch - 1) return undefined;
+    batch.epoch = room.epoch;
+    return batch;
   }
 
   /** Called by an outbox on its first output of the turn. */
@@ -445,8 +613,9 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
    */
   flushNow(force = false, timer = false): void {
     this.scheduled = false;
-    const now = performance.now();
-    const dirty = this.takeDue(now, force, timer);
+    const now = this.timers.now();
+    const expired = this.closeExpired(now);
+    const dirty = this.takeDue(now, force, timer || expired);
     // Batches written this turn take no more lines; a big room's held one goes on collecting.
     for (const [room, batch] of this.batches) if (batch.deadline === undefined || !batch.open) this.batches.delete(room);
     const touched = this.touched;
@@ -528,9 +697,9 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
 
   private armHoldTimer(at: number, now: number): void {
     if (at === Infinity || at >= this.holdTimerAt) return;
-    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.timers.clearTimeout(this.holdTimer);
     this.holdTimerAt = at;
-    this.holdTimer = setTimeout(this.holdTimerFired, Math.max(1, Math.ceil(at - now)));
+    this.holdTimer = this.timers.setTimeout(this.holdTimerFired, Math.max(1, Math.ceil(at - now)));
   }
 
   private readonly holdTimerFired = (): void => {
@@ -538,6 +707,18 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
     this.holdTimerAt = Infinity;
     this.flushNow(false, true);
   };
+
+  /** Big rooms' batches whose time has come take no more lines; true when there were any (their holders are due). */
+  private closeExpired(now: number): boolean {
+    let any = false;
+    for (const [room, batch] of this.batches) {
+      if (batch.deadline === undefined || batch.deadline > now + 1) continue;
+      batch.close();
+      this.batches.delete(room);
+      any = true;
+    }
+    return any;
+  }
 
   private refuse(pledges: readonly P[], err: unknown, retract: (lines: ReadonlySet<Buffer>) => void): void {
     if (pledges.length > 0) {

@@ -35,6 +35,16 @@ export class Relay {
     if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line });
   }
 
+  /** A member entered a room: a big room's open batch takes them on from here (before the join notice). */
+  joined(room: Room<Session>, session: Session): void {
+    this.turn.memberJoined(room, session);
+  }
+
+  /** A member left a room: a big room's open batch lets them go here (before the leave notice). */
+  left(room: Room<Session>, session: Session): void {
+    this.turn.memberLeft(room, session);
+  }
+
   /** Room traffic from other nodes is needed here while the room has local members. */
   watchRoom(roomKey: string): void {
     this.bus.watchRoom(roomKey);

@@ -98,7 +98,7 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
         pledge.sender.sendError('UNAVAILABLE', NOT_STORED);
       }
     },
-  });
+  }, timers);
   const connections = redis;
   const directory: Directory =
     connections === undefined

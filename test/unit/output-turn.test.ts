@@ -4,8 +4,19 @@
 
 import { setImmediate as nextImmediate } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox, OutputTurn, type OutboxLimits, type Pledged, type RoomAudience, type TurnDeps, type TurnQueue } from '../../src/server/output-turn.js';
+import {
+  BIG_ROOM_MEMBERS,
+  Outbox,
+  OutputTurn,
+  bigRoomDelayMs,
+  type OutboxLimits,
+  type Pledged,
+  type RoomAudience,
+  type TurnDeps,
+  type TurnQueue,
+} from '../../src/server/output-turn.js';
 import { FakeConnection } from '../helpers/fake-socket.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 const LIMITS: OutboxLimits = { outputCapBytes: 1000, turnOutputFactor: 4 };
 
@@ -28,6 +39,8 @@ interface Peer {
 
 interface Harness {
   readonly turn: OutputTurn<Pledged>;
+  /** The turn's timers: big rooms' deadlines. */
+  readonly timers: FakeTimers;
   /** Pledges the next flush takes. */
   readonly pledges: Pledged[];
   readonly refused: Array<{ pledges: readonly Pledged[]; err: unknown }>;
@@ -42,6 +55,7 @@ function harness(commit: TurnDeps<Pledged>['commit'] = () => undefined): Harness
   const pledges: Pledged[] = [];
   const refused: Harness['refused'] = [];
   const calls: string[] = [];
+  const timers = new FakeTimers(1_000_000);
   const turn = new OutputTurn<Pledged>({
     commit: () => {
       calls.push('commit');
@@ -50,9 +64,10 @@ function harness(commit: TurnDeps<Pledged>['commit'] = () => undefined): Harness
     publish: () => calls.push('publish'),
     takePledges: () => pledges.splice(0),
     notStored: (p, err) => refused.push({ pledges: p, err }),
-  });
+  }, timers);
   const h: Harness = {
     turn,
+    timers,
     pledges,
     refused,
     calls,
@@ -425,5 +440,178 @@ describe('Outbox', () => {
     other.peer.connection.backlog = LIMITS.outputCapBytes + 1;
     other.peer.outbox.line(line('x'));
     expect(other.peer.overflows).toBe(1);
+  });
+});
+
+describe('OutputTurn: big rooms are written on a short timer', () => {
+  /** A room of `n` peers (big from BIG_ROOM_MEMBERS on), with the membership changes a presence makes. */
+  function bigRoom(h: Harness, n = BIG_ROOM_MEMBERS) {
+    const members = Array.from({ length: n }, () => h.peer());
+    const room = { epoch: 0, members: new Set<Peer>(members) };
+    return {
+      room,
+      members,
+      join(peer: Peer) {
+        room.members.add(peer);
+        room.epoch++;
+        h.turn.memberJoined(room, peer);
+      },
+      leave(peer: Peer) {
+        room.members.delete(peer);
+        room.epoch++;
+        h.turn.memberLeft(room, peer);
+      },
+    };
+  }
+
+  /** Everything a peer got, as one string. */
+  const got = (peer: Peer): string => peer.connection.writes.flat().map((b) => b.toString()).join('');
+  const delay = bigRoomDelayMs(BIG_ROOM_MEMBERS);
+
+  it('waits a millisecond per 100 members, at most 100 ms; rooms under the size are written every turn', () => {
+    expect(bigRoomDelayMs(BIG_ROOM_MEMBERS - 1)).toBe(0);
+    expect(bigRoomDelayMs(BIG_ROOM_MEMBERS)).toBe(5);
+    expect(bigRoomDelayMs(2_000)).toBe(20);
+    expect(bigRoomDelayMs(50_000)).toBe(100);
+  });
+
+  it('a member with nothing else pending gets the room’s lines of many turns in one write at the deadline', async () => {
+    const h = harness();
+    const { room, members } = bigRoom(h);
+    h.turn.broadcast(room, line('SYSTEM|a joined lobby'));
+    await turnEnds();
+    h.turn.broadcast(room, line('TEXT|a|hi'));
+    await turnEnds();
+    expect(members.every((m) => m.connection.writes.length === 0)).toBe(true);
+    expect(h.calls).toEqual(['commit', 'publish', 'commit', 'publish']); // each turn still commits its lines
+    h.timers.advance(delay);
+    for (const m of members) {
+      expect(m.connection.writes).toHaveLength(1);
+      expect(got(m)).toBe('SYSTEM|a joined lobby\nTEXT|a|hi\n');
+    }
+    // Later lines start a new batch, with a new deadline.
+    h.turn.broadcast(room, line('TEXT|a|again'));
+    await turnEnds();
+    expect(got(members[0]!)).toBe('SYSTEM|a joined lobby\nTEXT|a|hi\n');
+    h.timers.advance(delay);
+    expect(got(members[0]!)).toBe('SYSTEM|a joined lobby\nTEXT|a|hi\nTEXT|a|again\n');
+  });
+
+  it('a line of its own sends what the member has of the room at once, in order; later lines follow at the deadline, none twice', async () => {
+    const h = harness();
+    const { room, members } = bigRoom(h);
+    const [alice, bob] = members as [Peer, Peer];
+    h.turn.broadcast(room, line('TEXT|x|1'));
+    alice.outbox.line(line('PONG|'));
+    h.turn.broadcast(room, line('TEXT|x|2'));
+    await turnEnds();
+    // Written with its turn, alice gets the room's lines so far too.
+    expect(got(alice)).toBe('TEXT|x|1\nPONG|\nTEXT|x|2\n');
+    expect(got(bob)).toBe('');
+    h.turn.broadcast(room, line('TEXT|x|3'));
+    await turnEnds();
+    h.timers.advance(delay);
+    expect(got(alice)).toBe('TEXT|x|1\nPONG|\nTEXT|x|2\nTEXT|x|3\n');
+    expect(got(bob)).toBe('TEXT|x|1\nTEXT|x|2\nTEXT|x|3\n');
+  });
+
+  it('a newcomer gets the lines from its join notice on, a leaver none after its leave; the others all', async () => {
+    const h = harness();
+    const { room, members, join, leave } = bigRoom(h);
+    const newcomer = h.peer();
+    const leaver = members[1]!;
+    h.turn.broadcast(room, line('TEXT|x|before'));
+    newcomer.outbox.line(line('SUCCESS|welcome'));
+    join(newcomer);
+    h.turn.broadcast(room, line('SYSTEM|newcomer joined lobby'));
+    leave(leaver);
+    h.turn.broadcast(room, line('SYSTEM|leaver left lobby'));
+    await turnEnds();
+    // The newcomer had a line of its own: written at once, its join notice included.
+    expect(got(newcomer)).toBe('SUCCESS|welcome\nSYSTEM|newcomer joined lobby\nSYSTEM|leaver left lobby\n');
+    h.timers.advance(delay);
+    expect(got(leaver)).toBe('TEXT|x|before\nSYSTEM|newcomer joined lobby\n');
+    expect(got(members[0]!)).toBe('TEXT|x|before\nSYSTEM|newcomer joined lobby\nSYSTEM|leaver left lobby\n');
+    expect(newcomer.connection.writes).toHaveLength(1);
+  });
+
+  it('a failed commit takes its lines out of held output too', async () => {
+    let fail = false;
+    const h = harness(() => {
+      if (fail) throw new Error('disk full');
+    });
+    const { room, members } = bigRoom(h);
+    h.turn.broadcast(room, line('TEXT|x|stored'));
+    await turnEnds();
+    fail = true;
+    const lost = line('TEXT|x|lost');
+    h.turn.broadcast(room, lost);
+    h.pledges.push({ lines: [lost] });
+    await turnEnds();
+    expect(h.refused).toHaveLength(1);
+    fail = false;
+    h.timers.advance(delay);
+    for (const m of members) expect(got(m)).toBe('TEXT|x|stored\n');
+  });
+
+  it('with an asynchronous commit that fails, lines held past it are taken out before anyone gets them', async () => {
+    const commits: Array<ReturnType<typeof deferred>> = [];
+    const h = harness(() => {
+      const d = deferred();
+      commits.push(d);
+      return d.promise;
+    });
+    const { room, members } = bigRoom(h);
+    const lost = line('TEXT|x|lost');
+    h.turn.broadcast(room, lost);
+    h.pledges.push({ lines: [lost] });
+    await turnEnds();
+    h.timers.advance(delay);
+    await turnEnds();
+    h.turn.broadcast(room, line('TEXT|x|next'));
+    await turnEnds();
+    commits[0]!.reject(new Error('redis down'));
+    for (const c of commits.slice(1)) c.resolve();
+    await turnEnds();
+    h.timers.advance(delay);
+    for (const c of commits.slice(1)) c.resolve();
+    await turnEnds();
+    await h.turn.settled();
+    for (const m of members) expect(got(m)).not.toContain('lost');
+    expect(got(members[0]!)).toBe('TEXT|x|next\n');
+  });
+
+  it('shutdown (a forced flush) writes held output at once', async () => {
+    const h = harness();
+    const { room, members } = bigRoom(h);
+    h.turn.broadcast(room, line('SYSTEM|the server is shutting down'));
+    await turnEnds();
+    expect(got(members[0]!)).toBe('');
+    h.turn.flushNow(true);
+    for (const m of members) expect(got(m)).toBe('SYSTEM|the server is shutting down\n');
+  });
+
+  it('joins and leaves in a big room cost no pass over its members (one batch for the whole interval)', async () => {
+    const h = harness();
+    const { room, members, join } = bigRoom(h);
+    h.turn.broadcast(room, line('TEXT|x|0'));
+    const spies = members.map((m) => {
+      let calls = 0;
+      const original = m.outbox.addBatch.bind(m.outbox);
+      m.outbox.addBatch = (batch) => {
+        calls++;
+        original(batch);
+      };
+      return () => calls;
+    });
+    for (let i = 0; i < 50; i++) {
+      const peer = h.peer();
+      join(peer);
+      h.turn.broadcast(room, line(`SYSTEM|n${i} joined lobby`));
+      await turnEnds();
+    }
+    expect(spies.reduce((sum, calls) => sum + calls(), 0)).toBe(0);
+    h.timers.advance(delay);
+    expect(got(members[0]!).split('\n').length - 1).toBe(51);
   });
 });
