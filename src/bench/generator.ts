@@ -26,8 +26,12 @@ export interface Plan {
 }
 
 export interface SetupOptions {
-  /** Logins in flight at once per worker (Infinity: all at once). */
-  concurrency: number;
+  /**
+   * Logins in flight at once per worker (Infinity: all at once), or
+   * `{ total }` shared out between the workers, so the whole run keeps that
+   * many in flight (a trickle of reconnects).
+   */
+  concurrency: number | { total: number };
   /** Start connecting at this monotonic time (ns). */
   startAtNs?: number;
   timeoutMs: number;
@@ -44,7 +48,17 @@ export interface SetupResult {
   allDoneMs: number;
   /** From the first connect to the last SUCCESS, ms. */
   allSuccessMs: number;
+  /** Per connection (plan order): ms from its own connect to its own join line; NaN when failed. */
+  ownMs: number[];
+  /** Connections never started because the timeout came first (bounded concurrency). */
+  notStarted: number;
   historyLines: number;
+}
+
+/** Worker `index`'s share of `total` logins in flight over `parts` workers (at least one each). */
+export function shareOf(total: number, parts: number, index: number): number {
+  const each = Math.floor(total / parts);
+  return Math.max(1, each + (index < total - each * parts ? 1 : 0));
 }
 
 export interface Mark {
@@ -210,7 +224,7 @@ export class Generator {
           workerCount: this.workers.length,
           senders,
           shared: counters.buffer,
-          concurrency: options.concurrency,
+          concurrency: typeof options.concurrency === 'number' ? options.concurrency : shareOf(options.concurrency.total, this.workers.length, index),
           startAtNs: options.startAtNs ?? 0,
           timeoutMs: options.timeoutMs,
           messageBytes: options.messageBytes,
@@ -218,6 +232,7 @@ export class Generator {
       ),
     );
     const loginMs: number[] = new Array<number>(plan.conns.length).fill(NaN);
+    const ownMs: number[] = new Array<number>(plan.conns.length).fill(NaN);
     let firstStart = Infinity;
     let lastDone = 0;
     let lastSuccess = 0;
@@ -232,6 +247,7 @@ export class Generator {
         const done = reply.doneAtNs[k]!;
         if (done > 0) {
           loginMs[planIndex] = (done - firstStart) / 1e6;
+          ownMs[planIndex] = (done - reply.startedAtNs[k]!) / 1e6;
           if (done > lastDone) lastDone = done;
         }
       });
@@ -243,6 +259,8 @@ export class Generator {
       loginMs,
       allDoneMs: lastDone > 0 ? (lastDone - firstStart) / 1e6 : NaN,
       allSuccessMs: lastSuccess > 0 ? (lastSuccess - firstStart) / 1e6 : NaN,
+      ownMs,
+      notStarted: replies.reduce((n, r) => n + r.notStarted, 0),
       historyLines: replies.reduce((n, r) => n + r.historyLines, 0),
     };
     return { run, setup };

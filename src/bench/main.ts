@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { planClusterScenario } from './cluster.js';
 import { Generator } from './generator.js';
+import { planGrowthScenario } from './growth.js';
 import { QUICK, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
 import { Progress } from './progress.js';
 import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
@@ -27,6 +28,7 @@ import {
   type SpawnOptions,
 } from './system.js';
 import { buildRows, formatGrid, formatTable, type Grid, type Metrics, type TableRow } from './table.js';
+import { anyMeasured, judgeTargets, targetsGrid } from './targets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string };
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
   const scenarios = [
     ...planScenarios(options, maxConnections),
     ...(options.scenario.includes('cluster') ? [planClusterScenario(options, maxConnections)] : []),
+    ...(options.scenario.includes('growth') ? [planGrowthScenario(options, maxConnections)] : []),
   ];
   // The cluster scenario compares setups of our server only.
   const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster');
@@ -306,7 +309,18 @@ async function main(): Promise<void> {
         }
       }
     }
-    const report = { tool: 'chat-bench', version: pkg.version, date: new Date().toISOString(), machine, notes, options, scenarios: results };
+    const targetVerdicts = judgeTargets(results);
+    const measuredTargets = anyMeasured(targetVerdicts);
+    const report = {
+      tool: 'chat-bench',
+      version: pkg.version,
+      date: new Date().toISOString(),
+      machine,
+      notes,
+      options,
+      scenarios: results,
+      ...(measuredTargets ? { targets: targetVerdicts } : {}),
+    };
     if (options.jsonOut !== undefined) fs.writeFileSync(options.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
     if (options.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -316,6 +330,8 @@ async function main(): Promise<void> {
       const tables = [
         ...(rows.length > 0 ? [formatTable(rows, style)] : []),
         ...results.flatMap((r) => r.grids.map((g) => formatGrid(g, style))),
+        // Last: every target of issue 12 with ✓ or ✗, including those between two of our scenarios.
+        ...(measuredTargets ? [formatGrid(targetsGrid(targetVerdicts), style)] : []),
       ];
       if (tables.length > 0) process.stdout.write(`${tables.join('\n')}\n`);
       const failures = results.flatMap((r) => Object.entries(r.errors).map(([kind, message]) => `${r.title} (${kind}): ${message}`));

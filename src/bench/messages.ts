@@ -82,6 +82,8 @@ export interface SetupReply {
   /** Per connection: when SUCCESS arrived (monotonic ns), 0 when it did not. */
   successAtNs: number[];
   startedAtNs: number[];
+  /** Connections not started because the timeout came first. */
+  notStarted: number;
   historyLines: number;
 }
 

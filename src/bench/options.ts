@@ -3,10 +3,13 @@ import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type
 // chat-bench's options: one table drives the defaults, commander's flags and
 // `--help` (and the flag list in docs/BENCHMARKS.md), through src/cli/option-kit.ts.
 
-export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms', 'cluster'] as const;
+export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms', 'cluster', 'growth'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
-/** What runs without --scenario: cluster needs redis-server and runs only when named. */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['fanout', 'steady', 'idle', 'storm', 'private', 'rooms'];
+/**
+ * What runs without --scenario: cluster needs redis-server, and growth
+ * builds rooms of up to 10,000 one after the other; they run only when named.
+ */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms'];
 
 export interface BenchOptions {
   target: string | undefined;
@@ -29,6 +32,8 @@ export interface BenchOptions {
   steadyRate: number | undefined;
   idle: number[];
   storm: number;
+  trickle: number;
+  trickleInFlight: number;
   pairs: number;
   rooms: number;
   roomSize: number;
@@ -36,6 +41,9 @@ export interface BenchOptions {
   messageBytes: number;
   clusterReceivers: number;
   clusterRate: number | undefined;
+  growth: number[];
+  growthRate: number;
+  growthLogins: number;
   clusterAof: boolean;
   redisServer: string;
   server: string | undefined;
@@ -50,29 +58,37 @@ export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_WINDOW = 64;
 export const DEFAULT_SMALL_WINDOW = 16;
 export const DEFAULT_SENDERS = 10;
-export const DEFAULT_FANOUT = [100, 1000];
+export const DEFAULT_FANOUT = [10, 100, 1000];
 export const DEFAULT_STEADY_RECEIVERS = 100;
 export const DEFAULT_IDLE = [1000, 10_000];
 export const DEFAULT_STORM = 1000;
+export const DEFAULT_TRICKLE = 10_000;
+export const DEFAULT_TRICKLE_IN_FLIGHT = 64;
 export const DEFAULT_PAIRS = 500;
 export const DEFAULT_ROOMS = 100;
 export const DEFAULT_ROOM_SIZE = 10;
 export const DEFAULT_TRACK = 20;
 export const DEFAULT_CLUSTER_RECEIVERS = 100;
+export const DEFAULT_GROWTH = [10, 100, 1000, 10_000];
+export const DEFAULT_GROWTH_RATE = 200;
+export const DEFAULT_GROWTH_LOGINS = 200;
 
 /** What --quick changes: a smoke run of a few seconds per scenario family. */
 export const QUICK: Partial<BenchOptions> = {
   duration: 0.5,
   warmup: 0.2,
   rounds: 1,
-  fanout: [100],
+  fanout: [10, 100],
   steadyReceivers: 50,
   idle: [500],
   storm: 200,
+  trickle: 500,
   pairs: 50,
   rooms: 20,
   roomSize: 5,
   clusterReceivers: 50,
+  growth: [10, 100],
+  growthLogins: 50,
 };
 
 export function defaultBenchOptions(): BenchOptions {
@@ -96,6 +112,8 @@ export function defaultBenchOptions(): BenchOptions {
     steadyRate: undefined,
     idle: [...DEFAULT_IDLE],
     storm: DEFAULT_STORM,
+    trickle: DEFAULT_TRICKLE,
+    trickleInFlight: DEFAULT_TRICKLE_IN_FLIGHT,
     pairs: DEFAULT_PAIRS,
     rooms: DEFAULT_ROOMS,
     roomSize: DEFAULT_ROOM_SIZE,
@@ -103,6 +121,9 @@ export function defaultBenchOptions(): BenchOptions {
     messageBytes: 0,
     clusterReceivers: DEFAULT_CLUSTER_RECEIVERS,
     clusterRate: undefined,
+    growth: [...DEFAULT_GROWTH],
+    growthRate: DEFAULT_GROWTH_RATE,
+    growthLogins: DEFAULT_GROWTH_LOGINS,
     clusterAof: true,
     redisServer: 'redis-server',
     server: undefined,
@@ -118,7 +139,7 @@ export type BenchOptionSpec = FlagSpec<keyof BenchOptions, Kind>;
 
 export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'target', flag: '--target <host:port>', kind: 'target', description: 'measure a running chat server instead of starting one' },
-  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (cluster only when named: it starts its own redis-server and chat nodes)` },
+  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (cluster and growth only when named: cluster starts its own redis-server and chat nodes, growth builds rooms of up to 10,000)` },
   { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
   { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
@@ -129,18 +150,23 @@ export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'rounds', flag: '--rounds <n>', kind: 'int', min: 1, description: 'measured segments per target, alternating with the baseline; figures are their median' },
   { key: 'warmup', flag: '--warmup <seconds>', kind: 'seconds', min: 0, description: 'traffic before each measured segment' },
   { key: 'window', flag: '--window <n>', kind: 'int', min: 1, description: 'fanout: messages each sender may have in flight (not yet at every receiver)' },
-  { key: 'smallWindow', flag: '--small-window <n>', kind: 'int', min: 1, description: 'private and rooms: messages each sender may have in flight' },
+  { key: 'smallWindow', flag: '--small-window <n>', kind: 'int', min: 1, description: 'private, its TEXT twin and rooms: messages each sender may have in flight' },
   { key: 'senders', flag: '--senders <n>', kind: 'int', min: 1, description: 'senders in the fanout and steady rooms' },
   { key: 'fanout', flag: '--fanout <sizes>', kind: 'int-list', min: 1, description: 'receivers in the fanout room, one run per size' },
   { key: 'steadyReceivers', flag: '--steady-receivers <n>', kind: 'int', min: 1, description: 'receivers in the steady room' },
   { key: 'steadyRate', flag: '--steady-rate <msgs/s>', kind: 'int', min: 1, description: "offered messages/s in steady (default: half the baseline's saturation)" },
   { key: 'idle', flag: '--idle <sizes>', kind: 'int-list', min: 1, description: 'idle logged-in connections, one run per size' },
-  { key: 'storm', flag: '--storm <n>', kind: 'int', min: 1, description: 'simultaneous logins in the storm' },
+  { key: 'storm', flag: '--storm <n>', kind: 'int', min: 1, description: 'logins in the storm: all at once, then again with 8 in flight' },
+  { key: 'trickle', flag: '--trickle <n>', kind: 'int', min: 1, description: 'logins into one room (the lobby) in the trickle' },
+  { key: 'trickleInFlight', flag: '--trickle-in-flight <n>', kind: 'int', min: 1, description: "trickle and growth: logins in flight at once (a reconnect wave's jittered backoff)" },
   { key: 'pairs', flag: '--pairs <n>', kind: 'int', min: 1, description: 'pairs exchanging PRIVATE messages' },
   { key: 'rooms', flag: '--rooms <n>', kind: 'int', min: 1, description: 'small rooms, each with one sender' },
   { key: 'roomSize', flag: '--room-size <n>', kind: 'int', min: 2, description: 'members per small room' },
   { key: 'track', flag: '--track <n>', kind: 'int', min: 1, description: 'fanout and steady: receivers that parse every payload (latency, per-sender order); the others count lines (private and rooms parse all)' },
   { key: 'messageBytes', flag: '--message-bytes <n>', kind: 'int', min: 0, description: 'pad each message to this many bytes (0: none; a bare payload is about 30 bytes)' },
+  { key: 'growth', flag: '--growth <sizes>', kind: 'int-list', min: 2, description: 'growth: members of the room, one step per size' },
+  { key: 'growthRate', flag: '--growth-rate <msgs/s>', kind: 'int', min: 1, description: 'growth: offered messages/s into the room, the same at every size' },
+  { key: 'growthLogins', flag: '--growth-logins <n>', kind: 'int', min: 1, description: 'growth: extra logins into the room at each size, for the cost of one login' },
   { key: 'clusterReceivers', flag: '--cluster-receivers <n>', kind: 'int', min: 1, description: 'cluster: receivers in the room (on the other nodes in the cross-node runs)' },
   { key: 'clusterRate', flag: '--cluster-rate <msgs/s>', kind: 'int', min: 1, description: "cluster: offered messages/s of the steady runs (default: a quarter of the cross-node fanout's rate)" },
   { key: 'clusterAof', flag: '--no-cluster-aof', kind: 'boolean', description: 'cluster: skip the two-node setup on a redis-server with the append-only file on (appendfsync everysec)' },

@@ -2,7 +2,7 @@
 // ratio and the issue's target for that figure. Plain text for a terminal,
 // Markdown for docs/BENCHMARKS.md. Pure: no I/O.
 
-export type Unit = 'rate' | 'ms' | 'us' | 'kib' | 'mib' | 'pct' | 'count' | 'float' | 'seconds';
+export type Unit = 'rate' | 'ms' | 'us' | 'ns' | 'kib' | 'mib' | 'pct' | 'count' | 'float' | 'seconds';
 
 export type Goal =
   | { kind: 'ratio-min'; value: number }
@@ -21,6 +21,11 @@ export interface RowSpec {
   show?: (m: Metrics) => string;
   /** No ratio for this row (counts, composite figures). */
   noRatio?: boolean;
+  /**
+   * The figure is a lower bound (a cut-off came first): shown as `> x`, and
+   * so is the ratio when it is ours that is bounded.
+   */
+  lowerBound?: (m: Metrics) => boolean;
 }
 
 export interface TableRow {
@@ -43,6 +48,9 @@ export function formatValue(value: number | null | undefined, unit: Unit): strin
       return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ms`;
     case 'us':
       return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} µs`;
+    case 'ns':
+      if (Math.abs(value) >= 1e4) return formatValue(value / 1000, 'us');
+      return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ns`;
     case 'float':
       return value.toFixed(2);
     case 'seconds':
@@ -61,18 +69,25 @@ export function formatValue(value: number | null | undefined, unit: Unit): strin
 export function formatRatio(ours: number | null | undefined, baseline: number | null | undefined): string {
   if (ours === null || ours === undefined || baseline === null || baseline === undefined) return '–';
   if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return '–';
-  return `${(ours / baseline).toFixed(2)}×`;
+  const ratio = ours / baseline;
+  // Two significant digits below 0.1 (growth's per-line cost over 1,000× the members), else two decimals.
+  return `${ratio !== 0 && Math.abs(ratio) < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`;
 }
 
-/** The goal as text with ✓ or ✗ for our figure; '' when the row has none. */
-export function judgeGoal(goal: Goal | undefined, ours: number | null | undefined, baseline: number | null | undefined): string {
+/**
+ * The goal as text with ✓ or ✗ for our figure; '' when the row has none.
+ * When ours is only a lower bound (`oursAtLeast`), a verdict is given only
+ * where the bound settles it (above a maximum: ✗; at or above a minimum: ✓).
+ */
+export function judgeGoal(goal: Goal | undefined, ours: number | null | undefined, baseline: number | null | undefined, oursAtLeast = false): string {
   if (goal === undefined) return '';
   const known = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  const mark = (met: boolean, settled = true): string => (settled ? ` ${met ? '✓' : '✗'}` : '');
   switch (goal.kind) {
     case 'zero':
-      return known(ours) ? `0 ${ours === 0 ? '✓' : '✗'}` : '0';
+      return known(ours) ? `0${mark(ours === 0, !oursAtLeast || ours > 0)}` : '0';
     case 'max':
-      return `≤ ${formatValue(goal.value, goal.unit)}${known(ours) ? ` ${ours <= goal.value ? '✓' : '✗'}` : ''}`;
+      return `≤ ${formatValue(goal.value, goal.unit)}${known(ours) ? mark(ours <= goal.value, !oursAtLeast || ours > goal.value) : ''}`;
     case 'ratio-min':
     case 'ratio-max': {
       const sign = goal.kind === 'ratio-min' ? '≥' : '≤';
@@ -80,7 +95,8 @@ export function judgeGoal(goal: Goal | undefined, ours: number | null | undefine
       if (!known(ours) || !known(baseline) || baseline === 0) return text;
       const ratio = ours / baseline;
       const met = goal.kind === 'ratio-min' ? ratio >= goal.value : ratio <= goal.value;
-      return `${text} ${met ? '✓' : '✗'}`;
+      // A lower bound of a ratio settles a minimum it reaches and a maximum it passes.
+      return `${text}${mark(met, !oursAtLeast || (goal.kind === 'ratio-min' ? met : !met))}`;
     }
   }
 }
@@ -89,15 +105,18 @@ export function buildRows(scenario: string, specs: readonly RowSpec[], ours: Met
   return specs.map((spec, i) => {
     const o = ours?.[spec.key];
     const b = baseline?.[spec.key];
+    const bounded = (m: Metrics | undefined): boolean => m !== undefined && spec.lowerBound?.(m) === true;
     const show = (m: Metrics | undefined, v: number | null | undefined): string =>
-      m === undefined ? '–' : spec.show !== undefined ? spec.show(m) : formatValue(v, spec.unit);
+      m === undefined ? '–' : spec.show !== undefined ? spec.show(m) : `${bounded(m) ? '> ' : ''}${formatValue(v, spec.unit)}`;
+    const ratio = spec.noRatio || spec.show !== undefined ? '' : bounded(baseline) ? '–' : formatRatio(o, b);
     return {
       scenario: i === 0 ? scenario : '',
       label: spec.label,
       ours: show(ours, o),
       baseline: show(baseline, b),
-      ratio: spec.noRatio || spec.show !== undefined ? '' : formatRatio(o, b),
-      goal: judgeGoal(spec.goal, o, b),
+      ratio: bounded(ours) && ratio !== '–' && ratio !== '' ? `> ${ratio}` : ratio,
+      // A bounded baseline bounds the ratio the wrong way to judge by.
+      goal: judgeGoal(spec.goal, o, bounded(baseline) ? undefined : b, bounded(ours)),
     };
   });
 }
@@ -142,6 +161,8 @@ export function formatTable(rows: readonly TableRow[], style: 'text' | 'markdown
  */
 export interface Grid {
   title: string;
+  /** Header of the first column, the rows' labels ('figure' by default). */
+  rowHeader?: string;
   columns: string[];
   /** Header of the ratio column (last column ÷ first by default), or none. */
   ratioLabel?: string;
@@ -178,7 +199,7 @@ export function buildGrid(
 }
 
 export function formatGrid(grid: Grid, style: 'text' | 'markdown' = 'text'): string {
-  const header = ['figure', ...grid.columns, ...(grid.ratioLabel !== undefined ? [grid.ratioLabel] : [])];
+  const header = [grid.rowHeader ?? 'figure', ...grid.columns, ...(grid.ratioLabel !== undefined ? [grid.ratioLabel] : [])];
   const body = grid.rows.map((r) => [r.label, ...r.cells]);
   const all = [header, ...body];
   const widths = header.map((_, i) => Math.max(...all.map((r) => width(r[i] ?? ''))));

@@ -297,17 +297,12 @@ class Run {
     const conns = this.conns;
     let ok = 0;
     let failed = 0;
+    let notStarted = 0;
     let next = 0;
-    const deadline = setTimeout(() => {
-      for (const c of conns) {
-        if (c.settle !== undefined) {
-          this.noteError('client:login-timeout');
-          this.finishLogin(c, false);
-        }
-      }
-    }, command.timeoutMs);
+    let deadline: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       let inFlight = 0;
+      const settled = (): boolean => ok + failed + notStarted === conns.length;
       const pump = (): void => {
         while (inFlight < command.concurrency && next < conns.length) {
           const c = conns[next++]!;
@@ -316,11 +311,24 @@ class Run {
             inFlight--;
             if (good) ok++;
             else failed++;
-            if (ok + failed === conns.length) resolve();
+            if (settled()) resolve();
             else pump();
           });
         }
       };
+      // At the deadline the logins in flight fail and no more start: a slow
+      // server's trickle still ends, with the count done by then.
+      deadline = setTimeout(() => {
+        notStarted = conns.length - next;
+        next = conns.length;
+        for (const c of conns) {
+          if (c.settle !== undefined) {
+            this.noteError('client:login-timeout');
+            this.finishLogin(c, false);
+          }
+        }
+        if (settled()) resolve();
+      }, command.timeoutMs);
       if (conns.length === 0) resolve();
       else pump();
     });
@@ -332,6 +340,7 @@ class Run {
       doneAtNs: conns.map((c) => c.doneAt),
       successAtNs: conns.map((c) => c.successAt),
       startedAtNs: conns.map((c) => c.startedAt),
+      notStarted,
       historyLines: conns.reduce((n, c) => n + c.history, 0),
     };
   }
