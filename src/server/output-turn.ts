@@ -513,7 +513,7 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
   private scheduled = false;
   /** Each room's open batch (a big room's stays open across turns until written). */
   private batches = new Map<RoomAudience, RoomBatch>();
-  /** Batches lines were added to this turn: a failed commit takes its lines out of them. */
+  /** Big rooms' batches lines were added to this turn: a failed commit takes its lines out of them. */
   private touched = new Set<RoomBatch>();
   /** Outboxes holding only big rooms' lines, written by the timer (or sooner). */
   private waiting = new Set<Outbox>();
@@ -546,9 +546,12 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
       for (const member of room.members) member.outbox.addBatch(batch);
     }
     batch.append(line);
-    this.touched.add(batch);
-    // Lines for members already waiting: the turn still commits them.
-    if (batch.deadline !== undefined && !this.scheduled) this.schedule();
+    // A big room's batch outlives the turn: a failed commit must find its lines there (a small one's are in the dirty outboxes).
+    if (batch.deadline !== undefined) {
+      this.touched.add(batch);
+      // Lines for members already waiting: the turn still commits them.
+      if (!this.scheduled) this.schedule();
+    }
   }
 
   memberJoined(room: RoomAudience, member: { readonly outbox: Outbox }): void {
