@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fillUp, smallDisk, unmountDisks } from '../helpers/disk.js';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
+import { LineClient, closeAllClients, isReply } from '../helpers/line-client.js';
 import { closeAllServers, killAllChildren, removeTempDirs, spawnServer, startTestServer } from '../helpers/server.js';
 
 const WORST_PING_MS = 1000;
@@ -25,11 +25,9 @@ afterEach(async () => {
 
 afterAll(() => removeTempDirs());
 
-const REPLY = (line: string): boolean => line.startsWith('ERROR|') || (line.startsWith('SYSTEM|') && !/^SYSTEM\|\S+ (joined|left) /.test(line));
-
 async function ask(c: LineClient, frame: string, timeoutMs?: number): Promise<string> {
   c.sendLine(frame);
-  return c.waitFor(REPLY, timeoutMs);
+  return c.waitFor(isReply, timeoutMs);
 }
 
 async function pingMs(c: LineClient, token: string): Promise<number> {

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CROSS_MS, startsNotice, useSharedRedis } from '../helpers/cluster.js';
-import { LineClient, eventually } from '../helpers/line-client.js';
+import { LineClient, eventually, isReply } from '../helpers/line-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const redis = useSharedRedis();
@@ -14,11 +14,9 @@ function node(): Promise<TestServer> {
   return startTestServer({ redisUrl: redis.url, operators: ['alice'], rateLimit: 0 });
 }
 
-const REPLY = (line: string): boolean => line.startsWith('ERROR|') || (line.startsWith('SYSTEM|') && !/^SYSTEM\|\S+ (joined|left) /.test(line));
-
 async function ask(c: LineClient, frame: string): Promise<string> {
   c.sendLine(frame);
-  return c.waitFor(REPLY, CROSS_MS);
+  return c.waitFor(isReply, CROSS_MS);
 }
 
 async function loggedIn(srv: TestServer, name: string, password?: string, from?: string): Promise<LineClient> {

@@ -414,3 +414,7 @@ export function parseHistory(line: string): { time: string; from: string; messag
   if (!m) throw new Error(`not a HISTORY line: ${JSON.stringify(line)}`);
   return { time: m[1]!, from: m[2]!, message: m[3]! };
 }
+
+/** A reply to the asker rather than live traffic: an ERROR, or a SYSTEM line other than a join or leave notice. */
+export const isReply = (line: string): boolean =>
+  line.startsWith('ERROR|') || (line.startsWith('SYSTEM|') && !/^SYSTEM\|\S+ (joined|left) /.test(line));

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/log.js';
 import { SqliteStore } from '../../src/server/storage/sqlite-store.js';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
+import { LineClient, closeAllClients, isReply } from '../helpers/line-client.js';
 import { closeAllServers, makeTempDir, removeTempDirs, startTestServer, type TestServer } from '../helpers/server.js';
 
 afterEach(async () => {
@@ -42,11 +42,8 @@ async function loggedInFrom(srv: TestServer, name: string, password?: string, fr
   return c;
 }
 
-/** A reply to the asker rather than live traffic: an ERROR, or a SYSTEM line other than join and leave notices. */
-const REPLY = (line: string): boolean => line.startsWith('ERROR|') || (line.startsWith('SYSTEM|') && !/^SYSTEM\|\S+ (joined|left) /.test(line));
-
 /** Sends a frame and returns the first reply line, skipping live traffic from others. */
-async function ask(c: LineClient, frame: string, reply: RegExp | string | ((line: string) => boolean) = REPLY): Promise<string> {
+async function ask(c: LineClient, frame: string, reply: RegExp | string | ((line: string) => boolean) = isReply): Promise<string> {
   c.sendLine(frame);
   return c.waitFor(reply);
 }

@@ -86,35 +86,32 @@ export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<
   session.send(encodeSystem(doneNotice('kicked', online.name, '', reason)));
 }
 
-export async function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: ActiveState): Promise<void> {
+/** BAN and MUTE: the sanction and its log entry stored at once, then carried out on every node. */
+async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN' | 'MUTE'>, me: ActiveState): Promise<void> {
   requireDirectory(ctx);
-  await requireOperator(ctx, session, me, 'BAN');
+  await requireOperator(ctx, session, me, frame.type);
   const reason = cleanReason(frame.reason);
   const target = await requireTarget(ctx, me, frame.name);
+  const kind: 'ban' | 'mute' = frame.type === 'BAN' ? 'ban' : 'mute';
   const now = ctx.clock();
   const until = frame.minutes === 0 ? 0 : now + frame.minutes * 60_000;
+  // A ban also holds the address the user is on, or just left from.
   const here = ctx.presence.user(target.key);
-  const address = here !== undefined ? addressKey(here.address) : ctx.departed.get(target.key);
-  const sanction = { kind: 'ban' as const, key: target.key, name: target.name, until, by: me.name, reason, at: now };
-  const done = entry(ctx, { operator: me.name, action: 'ban', target: target.name, minutes: frame.minutes, reason });
-  await stored(ctx.store.putSanction({ ...sanction, addresses: address === undefined ? [] : [address] }, done));
+  const address = kind === 'mute' ? undefined : here !== undefined ? addressKey(here.address) : ctx.departed.get(target.key);
+  const sanction = { kind, key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: address === undefined ? [] : [address] };
+  const done = entry(ctx, { operator: me.name, action: kind, target: target.name, minutes: frame.minutes, reason });
+  await stored(ctx.store.putSanction(sanction, done));
   logEvent(ctx, done);
-  await stored(enforce(ctx, { type: 'ban', key: target.key, by: me.name, reason, until }));
-  session.send(encodeSystem(doneNotice('banned', target.name, duration(frame.minutes, until), reason)));
+  await stored(enforce(ctx, { type: kind, key: target.key, by: me.name, reason, until }));
+  session.send(encodeSystem(doneNotice(kind === 'ban' ? 'banned' : 'muted', target.name, duration(frame.minutes, until), reason)));
 }
 
-export async function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: ActiveState): Promise<void> {
-  requireDirectory(ctx);
-  await requireOperator(ctx, session, me, 'MUTE');
-  const reason = cleanReason(frame.reason);
-  const target = await requireTarget(ctx, me, frame.name);
-  const now = ctx.clock();
-  const until = frame.minutes === 0 ? 0 : now + frame.minutes * 60_000;
-  const done = entry(ctx, { operator: me.name, action: 'mute', target: target.name, minutes: frame.minutes, reason });
-  await stored(ctx.store.putSanction({ kind: 'mute', key: target.key, name: target.name, until, by: me.name, reason, at: now, addresses: [] }, done));
-  logEvent(ctx, done);
-  await enforce(ctx, { type: 'mute', key: target.key, by: me.name, reason, until });
-  session.send(encodeSystem(doneNotice('muted', target.name, duration(frame.minutes, until), reason)));
+export function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: ActiveState): Promise<void> {
+  return impose(ctx, session, frame, me);
+}
+
+export function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: ActiveState): Promise<void> {
+  return impose(ctx, session, frame, me);
 }
 
 /** UNBAN and UNMUTE. */
