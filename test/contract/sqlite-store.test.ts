@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, SqliteStore } from '../../src/server/storage/sqlite-store.js';
 import { describeStoreConformance } from './store.conformance.js';
+import { RECENT_SQL } from '../../src/server/storage/room-log.js';
 import { nameSkeleton } from '../../src/protocol/index.js';
 
 const dirs: string[] = [];
@@ -143,6 +144,105 @@ describe('SqliteStore: a database from before look-alike checks', () => {
       expect((await store.getAccount('mallory'))?.name).toBe('Mallory');
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('SqliteStore: room history as a chain per room', () => {
+  const message = (i: number, roomKey: string) => ({ time: 1000 + i, roomKey, room: roomKey.toUpperCase(), from: `u${i}`, message: `m${i}` });
+
+  it('a database from before (an index on room and id) keeps every message: chained, the heads filled in, the index gone', async () => {
+    const dir = tempDir();
+    const old = new Database(path.join(dir, DATABASE_FILE));
+    old.exec('CREATE TABLE room_messages (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, room_key TEXT NOT NULL, room TEXT NOT NULL, sender TEXT NOT NULL, body TEXT NOT NULL)');
+    old.exec('CREATE INDEX room_messages_by_room ON room_messages (room_key, id)');
+    const insert = old.prepare('INSERT INTO room_messages (time, room_key, room, sender, body) VALUES (?, ?, ?, ?, ?)');
+    const keys = ['lobby', 'dev', 'lobby', 'ops', 'lobby', 'dev'];
+    const before = Array.from({ length: 60 }, (_, i) => message(i, keys[i % keys.length]!));
+    for (const m of before) insert.run(m.time, m.roomKey, m.room, m.from, m.message);
+    old.close();
+
+    const store = new SqliteStore(dir);
+    try {
+      for (const key of ['lobby', 'dev', 'ops']) {
+        expect(await store.recentRoom(key, 100)).toEqual(before.filter((m) => m.roomKey === key));
+        expect(await store.recentRoom(key, 3)).toEqual(before.filter((m) => m.roomKey === key).slice(-3));
+      }
+      const after = [message(100, 'ops'), message(101, 'lobby'), message(102, 'new')];
+      for (const m of after) store.appendRoom(m);
+      store.flush();
+      expect(await store.recentRoom('ops', 100)).toEqual([...before, ...after].filter((m) => m.roomKey === 'ops'));
+      expect(await store.recentRoom('new', 100)).toEqual([after[2]]);
+    } finally {
+      store.close();
+    }
+    const check = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    try {
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'room_messages'").all()).toEqual([]);
+      expect(check.prepare('SELECT room_key, last_id FROM room_heads ORDER BY room_key').all()).toEqual([
+        { room_key: 'dev', last_id: 60 },
+        { room_key: 'lobby', last_id: 62 },
+        { room_key: 'new', last_id: 63 },
+        { room_key: 'ops', last_id: 61 },
+      ]);
+    } finally {
+      check.close();
+    }
+    // Opening it again changes nothing.
+    const again = new SqliteStore(dir);
+    try {
+      expect(await again.recentRoom('lobby', 100)).toEqual([...before, message(101, 'lobby')].filter((m) => m.roomKey === 'lobby'));
+    } finally {
+      again.close();
+    }
+  });
+
+  it('two stores writing the same file in turns: each room keeps every message of both, in order', async () => {
+    const dir = tempDir();
+    const a = new SqliteStore(dir);
+    const b = new SqliteStore(dir);
+    try {
+      const written: ReturnType<typeof message>[] = [];
+      for (let i = 0; i < 40; i++) {
+        const m = message(i, i % 3 === 0 ? 'dev' : 'lobby');
+        written.push(m);
+        const writer = i % 2 === 0 ? a : b;
+        writer.appendRoom(m);
+        writer.flush();
+      }
+      for (const store of [a, b]) {
+        expect(await store.recentRoom('lobby', 100)).toEqual(written.filter((m) => m.roomKey === 'lobby'));
+        expect(await store.recentRoom('dev', 5)).toEqual(written.filter((m) => m.roomKey === 'dev').slice(-5));
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a limit of 0 reads nothing', async () => {
+    const store = new SqliteStore(tempDir());
+    try {
+      store.appendRoom(message(1, 'lobby'));
+      expect(await store.recentRoom('lobby', 0)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('RECENT_SQL', () => {
+  it('walks the chain by id: its plan searches room_heads and room_messages by key and never scans either', () => {
+    const dir = tempDir();
+    new SqliteStore(dir).close();
+    const db = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    try {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${RECENT_SQL}`).all({ room: 'lobby', limit: 50 }) as Array<{ detail: string }>).map((r) => r.detail);
+      expect(plan).toContain('SEARCH h USING PRIMARY KEY (room_key=?)');
+      expect(plan.filter((d) => d.startsWith('SEARCH m USING INTEGER PRIMARY KEY'))).toHaveLength(2);
+      expect(plan.filter((d) => /^SCAN (h|m|room_)/.test(d))).toEqual([]);
+    } finally {
+      db.close();
     }
   });
 });

@@ -3,20 +3,13 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
+import { BatchInsert } from './batch-insert.js';
 import { prepareDataDir } from './data-dir.js';
+import { migrateRoomIndex, ROOM_SCHEMA, RoomLog } from './room-log.js';
 import { nameSkeleton } from '../../protocol/index.js';
 import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, SanctionKind, Sanctions, Store } from './store.js';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS room_messages (
-  id INTEGER PRIMARY KEY,
-  time INTEGER NOT NULL,
-  room_key TEXT NOT NULL,
-  room TEXT NOT NULL,
-  sender TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS room_messages_by_room ON room_messages (room_key, id);
 CREATE TABLE IF NOT EXISTS private_messages (
   id INTEGER PRIMARY KEY,
   time INTEGER NOT NULL,
@@ -113,7 +106,9 @@ function openChecked(file: string): Database.Database {
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new DatabaseError(`the database ${file} is damaged (${problems[0]}); ${recover}`);
     }
+    db.exec(ROOM_SCHEMA);
     db.exec(SCHEMA);
+    migrateRoomIndex(db);
     addSkeletons(db);
     addOperatorColumn(db);
     return db;
@@ -131,7 +126,6 @@ function openChecked(file: string): Database.Database {
   }
 }
 
-type RoomRow = { time: number; room_key: string; room: string; sender: string; body: string };
 type PrivateRow = { id: number; time: number; sender: string; sender_key: string; recipient: string; recipient_key: string; body: string };
 type AccountRow = { name_key: string; name: string; secret: string; created_at: number; operator: number };
 type SanctionRow = { kind: SanctionKind; name_key: string; name: string; until: number; by_name: string; reason: string; at: number };
@@ -145,15 +139,14 @@ const toAccount = (row: AccountRow): Account => ({
   operator: row.operator === 1,
 });
 
-/** SQLite in `dataDir/chat.db`, WAL mode; appends batched into one transaction per flush. */
+/** SQLite in `dataDir/chat.db`, WAL mode; appends batched into one transaction per flush; room history in a `RoomLog`. */
 export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
   private pendingRooms: RoomMessage[] = [];
   private pendingPrivates: PrivateMessage[] = [];
-  private readonly insertRooms: BatchInsert<RoomMessage>;
+  private readonly rooms: RoomLog;
   private readonly insertPrivates: BatchInsert<PrivateMessage>;
-  private readonly selectRecent: Database.Statement;
   private readonly selectUndelivered: Database.Statement;
   private readonly setDelivered: Database.Statement;
   private readonly selectSomeUndelivered: Database.Statement;
@@ -173,13 +166,7 @@ export class SqliteStore implements Store {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
       this.checkpointer = new Checkpointer(this.file, driver, options.onCheckpointError ?? (() => {}));
     }
-    this.insertRooms = new BatchInsert(this.db, 'room_messages', ['time', 'room_key', 'room', 'sender', 'body'], (m, args, at) => {
-      args[at] = m.time;
-      args[at + 1] = m.roomKey;
-      args[at + 2] = m.room;
-      args[at + 3] = m.from;
-      args[at + 4] = m.message;
-    });
+    this.rooms = new RoomLog(this.db);
     this.insertPrivates = new BatchInsert(
       this.db,
       'private_messages',
@@ -193,9 +180,6 @@ export class SqliteStore implements Store {
         args[at + 5] = m.message;
         args[at + 6] = m.delivered ? 1 : 0;
       },
-    );
-    this.selectRecent = this.db.prepare(
-      'SELECT time, room_key, room, sender, body FROM (SELECT * FROM room_messages WHERE room_key = ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
     );
     this.selectUndelivered = this.db.prepare(
       'SELECT id, time, sender, sender_key, recipient, recipient_key, body FROM private_messages WHERE recipient_key = ? AND delivered = 0 ORDER BY id',
@@ -211,10 +195,12 @@ export class SqliteStore implements Store {
     this.moderation = new ModerationStatements(this.db);
     this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at, skeleton) VALUES (?, ?, ?, ?, ?)');
     this.selectLookalike = this.db.prepare('SELECT name FROM accounts WHERE skeleton = ? AND name_key <> ? LIMIT 1');
-    this.writeBatch = this.db.transaction(() => {
-      this.insertRooms.run(this.pendingRooms);
+    const write = this.db.transaction(() => {
+      this.rooms.append(this.pendingRooms);
       this.insertPrivates.run(this.pendingPrivates);
     });
+    // IMMEDIATE: the room heads read at the start stay this transaction's until it commits.
+    this.writeBatch = () => write.immediate();
   }
 
   appendRoom(message: RoomMessage): void {
@@ -238,8 +224,7 @@ export class SqliteStore implements Store {
 
   async recentRoom(roomKey: string, limit: number): Promise<RoomMessage[]> {
     this.flush();
-    const rows = this.selectRecent.all(roomKey, limit) as RoomRow[];
-    return rows.map((r) => ({ time: r.time, roomKey: r.room_key, room: r.room, from: r.sender, message: r.body }));
+    return this.rooms.recent(roomKey, limit);
   }
 
   async mailbox(toKey: string): Promise<{ count: number; bytes: number }> {
@@ -442,45 +427,5 @@ class ModerationStatements {
     this.recentModlog = db.prepare(
       'SELECT time, operator, action, target, minutes, reason FROM (SELECT * FROM modlog ORDER BY id DESC LIMIT ?) ORDER BY id ASC',
     );
-  }
-}
-
-/**
- * Inserts many rows with multi-row `INSERT … VALUES (…), (…)` statements of
- * 32 and then single rows: one call into SQLite per 32 rows costs about half
- * as much per row as a call per row.
- */
-class BatchInsert<T> {
-  static readonly CHUNK = 32;
-  private readonly many: Database.Statement;
-  private readonly one: Database.Statement;
-  private readonly manyArgs: unknown[];
-  private readonly oneArgs: unknown[];
-
-  constructor(
-    db: Database.Database,
-    table: string,
-    private readonly columns: readonly string[],
-    private readonly bind: (row: T, args: unknown[], at: number) => void,
-  ) {
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    const into = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-    this.many = db.prepare(into + Array(BatchInsert.CHUNK).fill(tuple).join(', '));
-    this.one = db.prepare(into + tuple);
-    this.manyArgs = new Array(BatchInsert.CHUNK * columns.length);
-    this.oneArgs = new Array(columns.length);
-  }
-
-  run(rows: readonly T[]): void {
-    const width = this.columns.length;
-    let i = 0;
-    for (; i + BatchInsert.CHUNK <= rows.length; i += BatchInsert.CHUNK) {
-      for (let j = 0; j < BatchInsert.CHUNK; j++) this.bind(rows[i + j]!, this.manyArgs, j * width);
-      this.many.run(this.manyArgs);
-    }
-    for (; i < rows.length; i++) {
-      this.bind(rows[i]!, this.oneArgs, 0);
-      this.one.run(this.oneArgs);
-    }
   }
 }
