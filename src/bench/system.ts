@@ -299,6 +299,21 @@ export function trackChild(child: ChildProcess): void {
 }
 
 /**
+ * The node flags in a script's `#!/usr/bin/env -S node …` line: the bench
+ * runs a server as its bin runs, with the flags its shebang gives.
+ */
+export function shebangNodeArgs(script: string): string[] {
+  let first: string;
+  try {
+    first = fs.readFileSync(script, 'utf8').split('\n', 1)[0]!;
+  } catch {
+    return [];
+  }
+  const match = /^#!\/usr\/bin\/env -S node((?: +\S+)*) *$/.exec(first);
+  return match === null ? [] : match[1]!.trim().split(/ +/).filter((a) => a !== '');
+}
+
+/**
  * Starts a server child as `sh -c 'ulimit -n N; exec [taskset -c cpu] node script args'`
  * (every step execs, so the PID is node's) and waits for the JSON line with
  * `"event":"listening"` and its port on the child's stderr.
@@ -307,6 +322,7 @@ export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
   const command = [
     ...(options.cpu !== undefined ? ['taskset', '-c', String(options.cpu)] : []),
     process.execPath,
+    ...shebangNodeArgs(options.script),
     ...(options.nodeArgs ?? []),
     options.script,
     ...options.args,

@@ -262,11 +262,15 @@ export class Outbox {
   private writeWaiters: Array<() => void> | undefined;
   /** Set by the turn: the pending output is only big rooms' lines, held back until the earliest deadline. */
   waiting = false;
-  /** When output last got into the kernel (or began to wait): the write deadline counts from here. */
+  /** When output was last seen getting into the kernel (or began to wait): the write deadline counts from here. */
   private lastWriteProgress: number;
-  private readonly onWritten = (): void => {
-    this.lastWriteProgress = this.clock();
-  };
+  /**
+   * Bytes handed to the connection, and how many of them had reached the
+   * kernel when last looked at: progress is seen by stalled() from these
+   * counts, without a callback (a closure, and a call) per write.
+   */
+  private handedBytes = 0;
+  private sentSeen = 0;
 
   constructor(
     private readonly turn: TurnQueue,
@@ -434,14 +438,22 @@ export class Outbox {
     const connection = this.connection;
     if (connection.destroyed) return;
     const chunks: Buffer[] = [];
+    let bytes = 0;
     for (const item of output.items) {
       const chunk = item instanceof RoomBatch ? item.buffer() : item instanceof BatchView ? item.batch.buffer(item.from, item.to) : item;
       // A batch emptied by a failed commit after it was sealed writes nothing.
-      if (chunk.length > 0) chunks.push(chunk);
+      if (chunk.length > 0) {
+        chunks.push(chunk);
+        bytes += chunk.length;
+      }
     }
     if (chunks.length > 0) {
-      if (connection.pendingBytes === 0) this.lastWriteProgress = this.clock();
-      connection.write(chunks, this.onWritten);
+      if (connection.pendingBytes === 0) {
+        this.lastWriteProgress = this.clock();
+        this.sentSeen = this.handedBytes;
+      }
+      this.handedBytes += bytes;
+      connection.write(chunks);
     }
     if (output.end) connection.end();
   }
@@ -452,7 +464,16 @@ export class Outbox {
    * TCP keepalive (it probes idle connections only) would not notice.
    */
   stalled(deadlineMs: number): boolean {
-    return this.connection.pendingBytes > 0 && this.clock() - this.lastWriteProgress > deadlineMs;
+    const pending = this.connection.pendingBytes;
+    if (pending === 0) return false;
+    // Some of it got to the kernel since the last look: the deadline counts from now.
+    const sent = this.handedBytes - pending;
+    if (sent > this.sentSeen) {
+      this.sentSeen = sent;
+      this.lastWriteProgress = this.clock();
+      return false;
+    }
+    return this.clock() - this.lastWriteProgress > deadlineMs;
   }
 
   /**

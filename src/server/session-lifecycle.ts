@@ -63,13 +63,7 @@ export class SessionLifecycle {
         if (kind === 'greeting') session.end('login-timeout', encodeError('TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`));
       }, timeoutMs),
     );
-    connection.on('data', (chunk) => session.receive(chunk));
-    // Half-close from the peer: what it sent is still answered.
-    connection.on('end', () => session.peerEnded());
-    connection.on('error', () => {
-      session.closeReason ??= 'socket-error';
-    });
-    connection.on('close', () => session.markClosed());
+    connection.attach(session);
     return session;
   };
 

@@ -4,7 +4,7 @@ import { Outbox, type OutboxLimits, type OutboxOwner, type TurnQueue } from './o
 import type { Room } from './presence.js';
 import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Timers } from '../cli/timers.js';
-import type { Connection } from './transports/connection.js';
+import type { Connection, ConnectionEvents } from './transports/connection.js';
 import type { Sanction } from './storage/store.js';
 
 /** A logged-in user's identity. */
@@ -84,7 +84,7 @@ export interface SessionDeps {
 }
 
 /** One connection: its state and identity, limits, input, and output queue. */
-export class Session implements OutboxOwner {
+export class Session implements OutboxOwner, ConnectionEvents {
   readonly decoder: LineDecoder;
   readonly outbox: Outbox;
   /** Until the peer's first LF: the earlier client's framing (then dropped, as it no longer applies). */
@@ -219,7 +219,7 @@ export class Session implements OutboxOwner {
     return this.legacy?.separateLoginReply();
   }
 
-  /** The peer closed its side; frames already received are still answered before the session ends. */
+  /** The peer closed its side (half-close); frames already received are still answered before the session ends. */
   peerEnded(): void {
     this.legacy?.ended();
     if (this.busy) this.endWhenIdle = true;
@@ -276,8 +276,13 @@ export class Session implements OutboxOwner {
     if (this.open) this.setState({ ...this.leaving(), kind: 'closing' });
   }
 
+  /** The connection failed; 'closed' follows. */
+  failed(): void {
+    this.closeReason ??= 'socket-error';
+  }
+
   /** The connection is gone. */
-  markClosed(): void {
+  closed(): void {
     this.setState({ ...this.leaving(), kind: 'closed' });
     this.outbox.closed();
     this.legacy?.stop();

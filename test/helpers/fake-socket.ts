@@ -9,7 +9,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { SocketLike } from '../../src/client/connection.js';
-import type { Connection } from '../../src/server/transports/connection.js';
+import type { Connection, ConnectionEvents } from '../../src/server/transports/connection.js';
 
 export class FakeConnection extends EventEmitter implements Connection {
   /** Every write() as given: the Buffers of one write, in order. */
@@ -36,14 +36,13 @@ export class FakeConnection extends EventEmitter implements Connection {
     return this.backlog;
   }
 
-  write(chunks: readonly Buffer[], onWritten?: () => void): void {
+  write(chunks: readonly Buffer[]): void {
     if (this.ended || this.destroyed) {
       this.writesAfterClose++;
       return;
     }
     this.writes.push(chunks);
     for (const chunk of chunks) this.delivered += chunk.toString('utf8');
-    if (onWritten) process.nextTick(onWritten);
   }
 
   end(): void {
@@ -56,6 +55,14 @@ export class FakeConnection extends EventEmitter implements Connection {
     if (this.destroyed) return;
     this.destroyed = true;
     process.nextTick(() => this.emitClose());
+  }
+
+  /** As a socket's listeners would: the events ('data', 'end', 'error', 'close') go to `events`. */
+  attach(events: ConnectionEvents): void {
+    this.on('data', (chunk: Buffer) => events.receive(chunk));
+    this.on('end', () => events.peerEnded());
+    this.on('error', (err: Error) => events.failed(err));
+    this.on('close', () => events.closed());
   }
 
   pause(): void {

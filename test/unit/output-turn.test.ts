@@ -317,7 +317,7 @@ describe('Outbox', () => {
   }
 
   afterEach(async () => {
-    // FakeConnection emits 'close' and calls onWritten on a later tick.
+    // FakeConnection emits 'close' on a later tick.
     await nextImmediate();
   });
 
@@ -409,21 +409,31 @@ describe('Outbox', () => {
     expect(peer.connection.writes).toEqual([]);
   });
 
-  it('stalled(): output waiting longer than the deadline with none of it taken', async () => {
+  it('stalled(): output waiting longer than the deadline with none of it taken', () => {
     const { peer, flush, clock } = alone();
     expect(peer.outbox.stalled(100)).toBe(false);
     clock.now = 1_000;
     expect(peer.outbox.stalled(100)).toBe(false); // nothing pending: idle is not stalled
-    peer.connection.backlog = 10;
-    expect(peer.outbox.stalled(100)).toBe(true);
-    // A write reaching the kernel is progress: the deadline counts from there.
-    peer.outbox.line(line('x'));
+    // Written when nothing was pending: the deadline counts from the write.
+    const written = line('0123456789');
+    peer.outbox.line(written);
     flush();
-    await nextImmediate(); // FakeConnection's onWritten
-    expect(peer.outbox.stalled(100)).toBe(false);
+    peer.connection.backlog = written.length; // none of it taken
     clock.now = 1_100;
     expect(peer.outbox.stalled(100)).toBe(false);
     clock.now = 1_101;
+    expect(peer.outbox.stalled(100)).toBe(true);
+    // Some of it got to the kernel: progress, and the deadline counts from the look that saw it.
+    peer.connection.backlog = 4;
+    expect(peer.outbox.stalled(100)).toBe(false);
+    clock.now = 1_201;
+    expect(peer.outbox.stalled(100)).toBe(false);
+    clock.now = 1_202;
+    expect(peer.outbox.stalled(100)).toBe(true);
+    // More written while the rest waits is not progress.
+    peer.outbox.line(line('more'));
+    flush();
+    peer.connection.backlog = 4 + line('more').length;
     expect(peer.outbox.stalled(100)).toBe(true);
     peer.connection.drainBacklog();
     expect(peer.outbox.stalled(100)).toBe(false);

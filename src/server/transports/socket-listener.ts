@@ -2,7 +2,7 @@ import type net from 'node:net';
 import { encodeError } from '../../protocol/index.js';
 import type { Admission } from '../admission.js';
 import type { Logger } from '../log.js';
-import type { Connection, ConnectionHandler } from './connection.js';
+import type { Connection, ConnectionEvents, ConnectionHandler } from './connection.js';
 
 // What the TCP and TLS transports share: a socket as a Connection, and a
 // listener that admits or refuses each socket (SERVER_FULL), sets keepalive
@@ -15,13 +15,38 @@ const END_LINGER_MS = 2000;
 /** A refused peer gets this long to read why. */
 const REFUSAL_LINGER_MS = 1000;
 
+/** The SocketConnection of an admitted socket, for listeners shared by every socket. */
+const OWNER = Symbol('connection');
+type OwnedSocket = net.Socket & { [OWNER]?: SocketConnection };
+
+// One function per event for every socket, finding the session through the
+// socket: no closure per connection.
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]?.events?.receive(chunk);
+}
+function onEnd(this: OwnedSocket): void {
+  this[OWNER]?.events?.peerEnded();
+}
+
 /** A net.Socket (plain or TLS) as the session layer sees it. */
 export class SocketConnection implements Connection {
+  /** Set by attach(). */
+  events: ConnectionEvents | undefined;
+
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: OwnedSocket,
     readonly remoteAddress: string,
     readonly secure: boolean,
-  ) {}
+  ) {
+    socket[OWNER] = this;
+  }
+
+  attach(events: ConnectionEvents): void {
+    this.events = events;
+    this.socket.on('end', onEnd);
+    // Last: a 'data' listener starts the flow.
+    this.socket.on('data', onData);
+  }
 
   get pendingBytes(): number {
     return this.socket.writableLength;
@@ -35,9 +60,8 @@ export class SocketConnection implements Connection {
     return this.socket.isPaused();
   }
 
-  write(chunks: readonly Buffer[], onWritten?: () => void): void {
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.socket.write(data, onWritten);
+  write(chunks: readonly Buffer[]): void {
+    this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
 
   end(): void {
@@ -57,8 +81,8 @@ export class SocketConnection implements Connection {
     this.socket.resume();
   }
 
-  on(event: 'data' | 'end' | 'drain' | 'close' | 'error', listener: (...args: never[]) => void): this {
-    this.socket.on(event, listener as (...args: unknown[]) => void);
+  on(event: 'drain' | 'close', listener: () => void): this {
+    this.socket.on(event, listener);
     return this;
   }
 
@@ -78,8 +102,10 @@ export interface ListenOptions {
 export class SocketListener {
   private listening = false;
   private stopped = false;
-  /** One listener for every admitted socket (no closure per connection): its place is given back. */
-  private readonly released: (this: net.Socket) => void;
+  /** One listener for every socket (no closure per connection): logged, and its session told. */
+  private readonly socketError: (this: OwnedSocket, err: Error) => void;
+  /** One listener for every admitted socket: its place is given back, then its session told. */
+  private readonly released: (this: OwnedSocket) => void;
 
   constructor(
     private readonly server: net.Server,
@@ -91,8 +117,13 @@ export class SocketListener {
     private readonly onConnection: ConnectionHandler,
     private readonly secure: boolean,
   ) {
-    this.released = function (this: net.Socket) {
+    this.socketError = function (this: OwnedSocket, err: Error) {
+      log.debug('socket-error', { address: this.remoteAddress ?? 'unknown', error: err.message });
+      this[OWNER]?.events?.failed(err);
+    };
+    this.released = function (this: OwnedSocket) {
       admission.release(this.remoteAddress ?? 'unknown');
+      this[OWNER]?.events?.closed();
     };
     server.on(event, (socket: net.Socket) => this.accept(socket));
     // Until it listens, listen() reports errors (a port in use) to the caller, once.
@@ -134,9 +165,7 @@ export class SocketListener {
 
   private accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    socket.on('error', (err) => {
-      this.log.debug('socket-error', { address, error: err.message });
-    });
+    socket.on('error', this.socketError);
     if (this.stopped) {
       socket.destroy();
       return;
