@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createLogger } from './log.js';
-import { optionConflict, serverFlags, type ServerOptions } from './options.js';
+import { PRINT_CONFIG_FLAG, PRINT_CONFIG_HELP, optionConflict, serverFlags, type ServerOptions } from './options.js';
 import { startServer } from './server.js';
+import { describeSettings, readSettings, type Settings } from './settings.js';
 import cluster from 'node:cluster';
 import type { Logger } from './log.js';
 
@@ -40,7 +41,8 @@ function buildCommand(): Command {
     .addHelpText('after', EXIT_HELP)
     // commander's own errors ("error: unknown option …") in this bin's style.
     .configureOutput({ outputError: (text) => usageError(text.replace(/^error: /, '').trim()) });
-  return serverFlags.addTo(command);
+  serverFlags.addTo(command);
+  return command.option(PRINT_CONFIG_FLAG, PRINT_CONFIG_HELP);
 }
 
 async function main(): Promise<void> {
@@ -54,16 +56,21 @@ async function main(): Promise<void> {
     // --help and --version exit 0; every usage error exits 2 after its one line.
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-  let options: ServerOptions;
+  let settings: Settings;
   try {
     command.parse();
-    // Flags, then CHAT_REDIS_URL for --redis, then the defaults.
-    options = serverFlags.read(command);
+    // Flags, then CHAT_ variables, then the --config file, then the defaults.
+    settings = readSettings(command);
   } catch (err) {
     usageError(err instanceof Error ? err.message : String(err));
   }
+  const options: ServerOptions = settings.options;
   const conflict = optionConflict(options);
   if (conflict !== undefined) usageError(conflict);
+  if (command.getOptionValue('printConfig') === true) {
+    process.stdout.write(describeSettings(settings));
+    return;
+  }
   const log = createLogger({ level: options.logLevel, json: options.logJson });
   if (options.workers > 1 && cluster.isPrimary) {
     superviseWorkers(options.workers, log, options.tlsCert !== '');

@@ -1,8 +1,9 @@
 import { checkName } from '../protocol/index.js';
-import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
+import { OptionValueError, envName, flagName, optionKit, parseNonEmpty, parseNumber, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
 
 // The server's options: one table drives the defaults, commander's flags,
-// `--help` and the README's flag table (through src/cli/option-kit.ts).
+// the CHAT_ environment variables, the config file's keys, `--help` and the
+// README's flag table (through src/cli/option-kit.ts).
 
 export interface ServerOptions {
   host: string;
@@ -43,9 +44,13 @@ export interface ServerOptions {
   operators: string[];
   /** Shortest password of a new account or a new password, in characters. */
   minPasswordLength: number;
+  /** The TOML file the settings were read from ('' for none). */
+  config: string;
 }
 
-/** Where cluster mode's Redis URL may come from instead of --redis. */
+/** Every flag's environment variable is this and the flag in upper snake case (CHAT_MAX_MESSAGE). */
+export const ENV_PREFIX = 'CHAT_';
+/** Where cluster mode's Redis URL may come from instead of --redis (named before the rule above). */
 export const REDIS_URL_ENV = 'CHAT_REDIS_URL';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -105,6 +110,7 @@ export function defaultOptions(): ServerOptions {
     workers: 1,
     operators: [],
     minPasswordLength: DEFAULT_MIN_PASSWORD_LENGTH,
+    config: '',
   };
 }
 
@@ -112,8 +118,14 @@ type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' 
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
-/** Every flag of `chat-server`, in `--help` order. */
-export const OPTION_TABLE: readonly OptionSpec[] = [
+/** Every flag of `chat-server`, in `--help` order; each also a CHAT_ variable and a config file key. */
+export const OPTION_TABLE: readonly OptionSpec[] = withEnv([
+  {
+    key: 'config',
+    flag: '--config <file>',
+    kind: 'file',
+    description: 'read settings from this TOML file, its keys the long flag names (port = 7000); flags and variables win over it',
+  },
   { key: 'host', flag: '--host <address>', kind: 'string', description: 'address to listen on' },
   { key: 'port', flag: '--port <number>', kind: 'int', min: 0, max: 65535, description: 'TCP port (0 picks a free one)' },
   { key: 'tlsCert', flag: '--tls-cert <file>', kind: 'file', description: 'PEM certificate (chain) of a TLS listener on --tls-port; needs --tls-key' },
@@ -161,7 +173,15 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   },
   { key: 'redisCa', flag: '--redis-ca <file>', kind: 'file', description: "with rediss://: trust the CA in this PEM file for Redis's certificate" },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
-];
+]);
+
+/** Gives each spec its CHAT_ variable, unless it names its own. */
+function withEnv(specs: readonly OptionSpec[]): readonly OptionSpec[] {
+  return specs.map((spec) => ({ ...spec, env: spec.env ?? envName(ENV_PREFIX, spec) }));
+}
+
+/** Keys a config file may not set, and why. */
+export const RESERVED_FILE_KEYS = { config: 'a config file does not name another' } as const;
 
 /** Checks a --redis value; throws a one-line OptionValueError when it is not a redis:// URL. */
 export function checkRedisUrl(text: string): string {
@@ -182,6 +202,7 @@ function scaled(factor: number): ValueKind<OptionSpec> {
   return {
     parse: (text, spec) => Math.round(parseNumber(text, spec, false) * factor),
     show: (value) => `${(value as number) / factor}`,
+    toFile: (value) => (value as number) / factor,
   };
 }
 
@@ -202,6 +223,7 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
   url: { parse: (text) => checkRedisUrl(text), show: (value) => (value === '' ? 'off' : String(value)) },
   boolean: { show: (value) => (value ? 'on' : 'off') },
   names: {
+    repeatable: true,
     parse: (text, spec, previous) => {
       const check = checkName(text);
       if (!check.ok) throw new OptionValueError(`${flagName(spec)} '${text}' is not a valid name: ${check.reason}`);
@@ -224,9 +246,13 @@ export function parseOptionValue(spec: OptionSpec, text: string): ServerOptions[
   return serverFlags.parse(spec, text) as ServerOptions[keyof ServerOptions];
 }
 
+/** `--print-config`: an action rather than a setting, so beside the table. */
+export const PRINT_CONFIG_FLAG = '--print-config';
+export const PRINT_CONFIG_HELP = 'print the settings in effect (as a config file) and where each came from, then exit';
+
 /** The README's flag table, generated here so the two cannot drift apart. */
 export function flagTableMarkdown(): string {
-  return serverFlags.markdownTable();
+  return serverFlags.markdownTable({ envColumn: true, extraRows: [`| \`${PRINT_CONFIG_FLAG}\` | | | ${PRINT_CONFIG_HELP} |`] });
 }
 
 /** Flags that only make sense together; the reason, one line, or undefined when they fit. */

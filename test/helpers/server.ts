@@ -119,12 +119,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * Spawns the built bin with `--port 0 --data-dir DIR --log-json` and `args`,
  * and resolves once the JSON log line with "event":"listening" gives the port.
  */
-export async function spawnServer(args: string[] = [], options: { dataDir?: string; timeoutMs?: number } = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  args: string[] = [],
+  options: { dataDir?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<SpawnedServer> {
   assertBuilt();
   const dataDir = options.dataDir ?? makeTempDir();
   const proc = spawn(process.execPath, [serverBin, '--port', '0', '--data-dir', dataDir, '--log-json', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
   });
   children.add(proc);
   let stderr = '';
