@@ -18,7 +18,12 @@ export class Admission {
   private total = 0;
   private readonly perAddress = new Map<string, number>();
 
-  constructor(private readonly limits: AdmissionLimits) {}
+  constructor(private limits: AdmissionLimits) {}
+
+  /** New limits (settings read again): connections already in stay, new ones are held to these. */
+  update(limits: AdmissionLimits): void {
+    this.limits = limits;
+  }
 
   get connections(): number {
     return this.total;

@@ -31,14 +31,14 @@ export function formatText(time: Date, level: LogLevel, event: string, fields: L
   return line;
 }
 
+/** `options.level` is read at each event: the caller may change it (settings read again on SIGHUP). */
 export function createLogger(
   options: { level: LogLevel; json: boolean },
   write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
   now: () => Date = () => new Date(),
 ): Logger {
-  const limit = RANK[options.level];
   const log = (level: LogLevel, event: string, fields: LogFields = {}): void => {
-    if (RANK[level] > limit) return;
+    if (RANK[level] > RANK[options.level]) return;
     const time = now();
     write(options.json ? JSON.stringify({ time: time.toISOString(), level, event, ...fields }) : formatText(time, level, event, fields));
   };

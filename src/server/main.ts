@@ -22,7 +22,9 @@ Accounts (list, passwd, delete, operator; also while the server runs): see chat-
 
 Exit codes:
   0  stopped by SIGINT or SIGTERM after telling everyone and writing what was pending
-     (with --tls-cert, SIGHUP reloads the certificate and key instead of stopping)
+     (SIGHUP does not stop it: it reads the settings again, the --config file included,
+     takes on the limits, operators and log level, logs what needs a restart,
+     and reloads the TLS certificate and key)
   1  could not start (port in use, no permission, data directory unusable, Redis unreachable),
      or a shutdown that failed or took too long
   2  usage error (a bad flag or value); the reason is one line on stderr
@@ -71,11 +73,21 @@ async function main(): Promise<void> {
     process.stdout.write(describeSettings(settings));
     return;
   }
-  const log = createLogger({ level: options.logLevel, json: options.logJson });
+  // Kept: a new log level (SIGHUP) is set here.
+  const logOptions = { level: options.logLevel, json: options.logJson };
+  const log = createLogger(logOptions);
   if (options.workers > 1 && cluster.isPrimary) {
-    superviseWorkers(options.workers, log, options.tlsCert !== '');
+    superviseWorkers(options.workers, log);
     return;
   }
+
+  // Taken from the start: a SIGHUP before the server is up must not stop it
+  // (the default action); it is carried out once the server is up.
+  let hangupWaiting = false;
+  let onHangup = (): void => {
+    hangupWaiting = true;
+  };
+  process.on('SIGHUP', () => onHangup());
 
   let server;
   try {
@@ -119,14 +131,30 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP: the settings again (flags and variables are as they were; the file may have changed).
+  const reload = (): void => {
+    log.info('reloading', { config: options.config === '' ? undefined : options.config });
+    let next: ServerOptions;
+    try {
+      next = readSettings(command).options;
+      const conflict = optionConflict(next);
+      if (conflict !== undefined) throw new Error(conflict);
+    } catch (err) {
+      log.error('reload-failed', { error: err instanceof Error ? err.message : String(err), kept: 'the settings in effect' });
+      return;
+    }
+    const changes = server.reloadSettings(next);
+    if (changes.some((change) => change.key === 'logLevel')) logOptions.level = next.logLevel;
+    if (options.tlsCert !== '') server.reloadTls();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // With TLS, SIGHUP reloads the certificate and key (without TLS it stops the server, as by default).
-  if (options.tlsCert !== '') process.on('SIGHUP', () => server.reloadTls());
+  onHangup = reload;
+  if (hangupWaiting) reload();
   if (cluster.isWorker) {
     process.on('message', (message) => {
       if (message === 'shutdown' && !stopping) stop('SIGTERM');
-      if (message === 'reload-tls') server.reloadTls();
+      if (message === 'reload') reload();
     });
   }
 }
@@ -136,7 +164,7 @@ async function main(): Promise<void> {
  * run a full server (a cluster node) on the same port, sharing it through
  * node:cluster. A worker that dies is restarted; signals are passed on.
  */
-function superviseWorkers(count: number, log: Logger, tls: boolean): void {
+function superviseWorkers(count: number, log: Logger): void {
   let stopping = false;
   const fork = (): void => {
     cluster.fork();
@@ -165,11 +193,10 @@ function superviseWorkers(count: number, log: Logger, tls: boolean): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  if (tls) {
-    process.on('SIGHUP', () => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.send('reload-tls');
-    });
-  }
+  // Each worker reads the settings again itself.
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send('reload');
+  });
 }
 
 void main();

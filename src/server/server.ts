@@ -6,6 +6,7 @@ import type { Store } from './storage/store.js';
 import { connectionCap, openFileLimit } from './fd-limit.js';
 import { defaultOptions, optionConflict, type ServerOptions } from './options.js';
 import { redactUrl } from './redis-connections.js';
+import { applyLive, settingChanges, type SettingChange } from './reload.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import type { SocketListener } from './transports/socket-listener.js';
 import { TcpTransport } from './transports/tcp.js';
@@ -25,6 +26,11 @@ export interface RunningServer {
   readonly tlsPort: number | undefined;
   /** Reads the TLS certificate and key again (SIGHUP); false, logged, and the old pair kept, when they are bad. */
   reloadTls(): boolean;
+  /**
+   * Takes on the settings of `next` that can change while running (SIGHUP),
+   * logs each change and each one that needs a restart, and returns them.
+   */
+  reloadSettings(next: ServerOptions): SettingChange[];
   /** Tells everyone, flushes history, closes the store; resolves when done. */
   close(): Promise<void>;
 }
@@ -81,6 +87,18 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     },
     reloadTls() {
       return tls?.reload() ?? false;
+    },
+    reloadSettings(next) {
+      const changes = settingChanges(options, next);
+      applyLive(options, changes, next);
+      admission.update({ cap: connectionCap(options.maxConnections, fileLimit), maxPerIp: options.maxPerIp, limitLoopback: options.limitLoopback });
+      lifecycle.limitsChanged();
+      for (const { setting, from, to, reach } of changes) {
+        if (reach === 'restart') log.warn('setting-needs-restart', { setting, from, to, running: from });
+        else log.info('setting-changed', { setting, from, to, applies: reach });
+      }
+      if (changes.length === 0) log.info('settings-unchanged');
+      return changes;
     },
     close() {
       closing ??= shutdown();

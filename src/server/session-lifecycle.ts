@@ -33,11 +33,14 @@ export class SessionLifecycle {
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly stallCheck: NodeJS.Timeout;
   private readonly deps: SessionDeps;
+  /** Shared by every outbox, so a new cap (SIGHUP) reaches them all. */
+  private readonly outboxLimits: { outputCapBytes: number; turnOutputFactor: number };
 
   constructor(private readonly ctx: ServerContext) {
+    this.outboxLimits = { outputCapBytes: ctx.options.outputCapBytes, turnOutputFactor: TURN_OUTPUT_FACTOR };
     this.deps = {
       limits: ctx.options,
-      outboxLimits: { outputCapBytes: ctx.options.outputCapBytes, turnOutputFactor: TURN_OUTPUT_FACTOR },
+      outboxLimits: this.outboxLimits,
       turn: ctx.turn,
       clock: ctx.clock,
       timers: ctx.timers,
@@ -66,6 +69,11 @@ export class SessionLifecycle {
     connection.attach(session);
     return session;
   };
+
+  /** The settings changed (SIGHUP): the output cap every outbox shares follows them. */
+  limitsChanged(): void {
+    this.outboxLimits.outputCapBytes = this.ctx.options.outputCapBytes;
+  }
 
   /** Tells everyone this node stops, ends every session; resolves with the messages lost on the way. */
   async shutdown(): Promise<number> {

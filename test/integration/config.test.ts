@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
+import { LineClient, closeAllClients, eventually } from '../helpers/line-client.js';
 import { killAllChildren, makeTempDir, removeTempDirs, runBin, spawnServer } from '../helpers/server.js';
 
 afterEach(() => closeAllClients());
@@ -85,3 +85,44 @@ describe('chat-server --config FILE and CHAT_ variables', () => {
     expect(badEnv.stderr).toContain("CHAT_LOG_JSON: must be true or false (or 1/0, yes/no, on/off), got 'maybe'");
   });
 });
+
+/** The JSON log entries of a spawned server with this event. */
+function logged(stderr: string, event: string): Array<Record<string, unknown>> {
+  return stderr
+    .split('\n')
+    .filter((line) => line.includes(`"event":"${event}"`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('SIGHUP reads the settings again', () => {
+  it('takes on a new limit for the sessions already in, logs each change, and says which need a restart', async () => {
+    const file = configFile('max-message = 5\nrate-limit = 0\nkeepalive = 30\n');
+    const srv = await spawnServer(['--config', file]);
+    const alice = await LineClient.loggedIn(srv.port, 'alice');
+    alice.sendLine('TEXT|123456');
+    await alice.waitFor((l) => l.startsWith('ERROR|MESSAGE_TOO_LONG|'));
+
+    fs.writeFileSync(file, 'max-message = 8\nrate-limit = 0\nkeepalive = 45\n');
+    srv.kill('SIGHUP');
+    await eventually(() => logged(srv.stderr(), 'setting-needs-restart').length > 0, 5000, 'the reload logged');
+    expect(logged(srv.stderr(), 'setting-changed')).toEqual([expect.objectContaining({ setting: 'max-message', from: '5', to: '8', applies: 'now' })]);
+    expect(logged(srv.stderr(), 'setting-needs-restart')).toEqual([expect.objectContaining({ setting: 'keepalive', from: '30', to: '45' })]);
+    // The same session, without reconnecting.
+    alice.sendLine('TEXT|12345678');
+    await alice.waitFor('TEXT|alice|12345678');
+    alice.sendLine('TEXT|123456789');
+    await alice.waitFor((l) => l.startsWith('ERROR|MESSAGE_TOO_LONG|'));
+    expect(srv.proc.exitCode).toBeNull();
+  });
+
+  it('a broken file on SIGHUP: logged with its line, the settings in effect kept, the server goes on', async () => {
+    const file = configFile('max-message = 5\nrate-limit = 0\n');
+    const srv = await spawnServer(['--config', file]);
+    fs.writeFileSync(file, 'max-message = 8\nmax-mesage = 9\n');
+    srv.kill('SIGHUP');
+    await eventually(() => logged(srv.stderr(), 'reload-failed').length > 0, 5000, 'the failed reload logged');
+    expect(String(logged(srv.stderr(), 'reload-failed')[0]!['error'])).toBe(`${file}:2: unknown key 'max-mesage' (did you mean 'max-message'?)`);
+    expect(await longestMessage(srv.port)).toBe(5);
+  });
+});
+
