@@ -16,6 +16,8 @@ export interface AdmissionLimits {
 
 export class Admission {
   private total = 0;
+  /** Connections refused so far (SERVER_FULL), for the metrics. */
+  refused = 0;
   private readonly perAddress = new Map<string, number>();
 
   constructor(private limits: AdmissionLimits) {}
@@ -31,9 +33,13 @@ export class Admission {
 
   /** Admits a connection from `address` (undefined), or says why not; release(address) once it closes. */
   admit(address: string): string | undefined {
-    if (this.total >= this.limits.cap) return 'the server is full; try again later';
+    if (this.total >= this.limits.cap) {
+      this.refused++;
+      return 'the server is full; try again later';
+    }
     const count = this.perAddress.get(address) ?? 0;
     if ((this.limits.limitLoopback || !isLoopback(address)) && count >= this.limits.maxPerIp) {
+      this.refused++;
       return `too many connections from ${address}`;
     }
     this.total++;

@@ -17,8 +17,28 @@ export interface ServerStats {
   readonly startedAt: number;
   peakConnections: number;
   messagesRelayed: number;
+  /**
+   * Messages taken by kind (the metrics): TEXT into rooms, and PRIVATE
+   * (delivered or kept for later). Counters only go up: the ones the store
+   * then failed to write are in messagesNotStored.
+   */
+  roomMessages: number;
+  privateMessages: number;
   /** Messages refused because the store could not write them. */
   messagesNotStored: number;
+  /** ERROR replies sent, by code. Plain increments: the metrics read them when scraped. */
+  readonly errors: Record<string, number>;
+  /** Sessions closed, by reason. */
+  readonly disconnects: Record<string, number>;
+  /** Told how long each store commit took, in seconds (the metrics' histogram), when metrics are on. */
+  commitObserver: ((seconds: number) => void) | undefined;
+  /** Why the last commit with messages failed; undefined once one succeeds (the health check). */
+  storeFailure: string | undefined;
+}
+
+/** Counts one more under `key` (an error code, a close reason). */
+export function countIn(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 /** What the session layer and frame handlers use: the layers below them (built by wiring.ts). */

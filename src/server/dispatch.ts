@@ -1,5 +1,5 @@
 import { ChatError, encodeError, parseClientFrame } from '../protocol/index.js';
-import type { ServerContext } from './context.js';
+import { countIn, type ServerContext } from './context.js';
 import { OPEN_HANDLERS, USER_HANDLERS, isOpenFrame } from './handlers/index.js';
 import type { OpenFrameType, OpenHandler, UserFrameType, UserHandler } from './handlers/types.js';
 import type { InputEvent, Session } from './session.js';
@@ -107,6 +107,7 @@ export function refuse(ctx: ServerContext, session: Session, err: unknown): void
   }
   if (err.code === 'RATE_LIMITED' && session.noteRateRefusal(ctx.clock(), FLOOD_KICK_MS)) {
     ctx.log.warn('flood', { session: session.id, name: session.name, address: session.address });
+    countIn(ctx.stats.errors, 'RATE_LIMITED');
     session.end('flood', encodeError('RATE_LIMITED', 'too many messages for too long; disconnecting'));
     return;
   }

@@ -46,6 +46,9 @@ export interface ServerOptions {
   minPasswordLength: number;
   /** The TOML file the settings were read from ('' for none). */
   config: string;
+  /** The HTTP port of /metrics and /healthz; -1: off. */
+  metricsPort: number;
+  metricsHost: string;
 }
 
 /** Every flag's environment variable is this and the flag in upper snake case (CHAT_MAX_MESSAGE). */
@@ -111,10 +114,12 @@ export function defaultOptions(): ServerOptions {
     operators: [],
     minPasswordLength: DEFAULT_MIN_PASSWORD_LENGTH,
     config: '',
+    metricsPort: -1,
+    metricsHost: DEFAULT_HOST,
   };
 }
 
-type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names';
+type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names' | 'port-or-off';
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
@@ -172,6 +177,15 @@ export const OPTION_TABLE: readonly OptionSpec[] = withEnv([
     description: 'cluster mode: share rooms, presence, history and accounts through Redis at redis://[:password@]host:port[/db] (rediss:// for TLS)',
   },
   { key: 'redisCa', flag: '--redis-ca <file>', kind: 'file', description: "with rediss://: trust the CA in this PEM file for Redis's certificate" },
+  {
+    key: 'metricsPort',
+    flag: '--metrics-port <number>',
+    kind: 'port-or-off',
+    min: 0,
+    max: 65535,
+    description: 'serve GET /metrics (Prometheus) and GET /healthz over HTTP on this port (0 picks a free one)',
+  },
+  { key: 'metricsHost', flag: '--metrics-host <address>', kind: 'string', description: 'address of the --metrics-port listener' },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ]);
 
@@ -210,6 +224,7 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
   string: { parse: (text, spec) => parseNonEmpty(text, spec) },
   file: { parse: (text, spec) => parseNonEmpty(text, spec), show: (value) => (value === '' ? 'off' : String(value)) },
   int: { parse: (text, spec) => parseNumber(text, spec, true) },
+  'port-or-off': { parse: (text, spec) => parseNumber(text, spec, true), show: (value) => (value === -1 ? 'off' : String(value)), toFile: (value) => (value === -1 ? '' : value) },
   seconds: scaled(1000),
   kib: scaled(1024),
   level: {
@@ -260,5 +275,8 @@ export function optionConflict(options: ServerOptions): string | undefined {
   if ((options.tlsCert === '') !== (options.tlsKey === '')) return '--tls-cert and --tls-key go together: give both or neither';
   if (!options.plain && options.tlsCert === '') return '--no-plain needs --tls-cert and --tls-key: the server would have no listener';
   if (options.workers > 1 && options.redisUrl === '') return '--workers above 1 needs --redis: the processes share rooms through Redis';
+  if (options.workers > 1 && options.metricsPort !== -1) {
+    return '--metrics-port does not go with --workers above 1 (the workers would share one port): run each node as its own chat-server with its own --metrics-port';
+  }
   return undefined;
 }

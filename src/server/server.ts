@@ -11,6 +11,8 @@ import { SessionLifecycle } from './session-lifecycle.js';
 import type { SocketListener } from './transports/socket-listener.js';
 import { TcpTransport } from './transports/tcp.js';
 import { TlsTransport } from './transports/tls.js';
+import { MetricsListener } from './transports/metrics-http.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createServerContext, type ServerDeps } from './wiring.js';
 
 // startServer(): the back ends and layers (wiring), the session lifecycle
@@ -24,6 +26,8 @@ export interface RunningServer {
   readonly port: number;
   /** The TLS port, when there is a TLS listener. */
   readonly tlsPort: number | undefined;
+  /** The port of /metrics and /healthz, when --metrics-port is on. */
+  readonly metricsPort: number | undefined;
   /** Reads the TLS certificate and key again (SIGHUP); false, logged, and the old pair kept, when they are bad. */
   reloadTls(): boolean;
   /**
@@ -61,13 +65,20 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   const first = transports[0]!;
   let listening = false;
   let closing: Promise<void> | undefined;
+  let metrics: Metrics | undefined;
+  let metricsListener: MetricsListener | undefined;
+  if (options.metricsPort !== -1) {
+    metrics = createMetrics({ ctx, admission, accepting: () => listening && closing === undefined });
+    metricsListener = new MetricsListener({ host: options.metricsHost, port: options.metricsPort }, metrics, log);
+  }
 
   const shutdown = async (): Promise<void> => {
     // A server that never started (a port in use) closes quietly: the caller reports why.
     if (listening) log.info('shutting-down', { connections: ctx.sessions.size });
-    const stopped = Promise.all(transports.map((t) => t.close()));
+    const stopped = Promise.all([...transports.map((t) => t.close()), metricsListener?.close()]);
     const lost = await lifecycle.shutdown();
     await stopped;
+    metrics?.close();
     await wiring.close();
     if (lost > 0) {
       log.error('messages-lost', { count: lost, reason: 'the store could not write them at shutdown' });
@@ -84,6 +95,9 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     },
     get tlsPort() {
       return tls?.port;
+    },
+    get metricsPort() {
+      return metricsListener?.port;
     },
     reloadTls() {
       return tls?.reload() ?? false;
@@ -109,6 +123,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   try {
     await wiring.start();
     for (const transport of transports) await transport.listen();
+    await metricsListener?.listen();
   } catch (err) {
     await server.close();
     throw err;
@@ -118,6 +133,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     host: first.host,
     ...(tcp ? { port: tcp.port } : {}),
     ...(tls ? { tlsPort: tls.port, fingerprint: tls.fingerprint } : {}),
+    ...(metricsListener ? { metricsPort: metricsListener.port, metricsHost: options.metricsHost } : {}),
     ...(ctx.clustered ? { redis: redactUrl(options.redisUrl), node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
   });
   if (cap < options.maxConnections) {

@@ -1,5 +1,5 @@
 import { encodeError, encodeSystem } from '../protocol/index.js';
-import type { ServerContext } from './context.js';
+import { countIn, type ServerContext } from './context.js';
 import { handleEvent } from './dispatch.js';
 import { leaveRoom } from './membership.js';
 import type { Room } from './presence.js';
@@ -46,6 +46,7 @@ export class SessionLifecycle {
       timers: ctx.timers,
       dispatch: (session: Session, event: InputEvent): void => handleEvent(ctx, session, event),
       onStateChange: (session, from, to) => this.onStateChange(session, from, to),
+      errors: ctx.stats.errors,
     };
     this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, ctx.options.writeTimeoutMs)).unref();
   }
@@ -63,7 +64,9 @@ export class SessionLifecycle {
       session,
       ctx.timers.setTimeout(() => {
         const kind = session.state.kind;
-        if (kind === 'greeting') session.end('login-timeout', encodeError('TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`));
+        if (kind !== 'greeting') return;
+        countIn(ctx.stats.errors, 'TIMEOUT');
+        session.end('login-timeout', encodeError('TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`));
       }, timeoutMs),
     );
     connection.attach(session);
@@ -103,6 +106,7 @@ export class SessionLifecycle {
     if (to.kind !== 'closed') return;
     const { ctx } = this;
     ctx.sessions.delete(session);
+    countIn(ctx.stats.disconnects, session.closeReason ?? 'peer-closed');
     ctx.log.info('disconnect', {
       session: session.id,
       name: session.name,

@@ -81,6 +81,8 @@ export interface SessionDeps {
   readonly dispatch: (session: Session, event: InputEvent) => void;
   /** Told of every state change (the session lifecycle). */
   readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void;
+  /** ERROR replies sent, by code (the server's stats). */
+  readonly errors: Record<string, number>;
 }
 
 /** One connection: its state and identity, limits, input, and output queue. */
@@ -246,6 +248,7 @@ export class Session implements OutboxOwner, ConnectionEvents {
   }
 
   sendError(code: ErrorCode, text: string): void {
+    this.deps.errors[code] = (this.deps.errors[code] ?? 0) + 1;
     this.send(encodeError(code, text));
   }
 

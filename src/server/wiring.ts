@@ -82,15 +82,48 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
 
   const sessions = new Set<Session>();
   const presence = new Presence<Session>();
-  const stats: ServerStats = { startedAt: clock(), peakConnections: 0, messagesRelayed: 0, messagesNotStored: 0 };
+  const stats: ServerStats = {
+    startedAt: clock(),
+    peakConnections: 0,
+    messagesRelayed: 0,
+    roomMessages: 0,
+    privateMessages: 0,
+    messagesNotStored: 0,
+    errors: Object.create(null) as Record<string, number>,
+    disconnects: Object.create(null) as Record<string, number>,
+    commitObserver: undefined,
+    storeFailure: undefined,
+  };
   const pledges = new Pledges();
+  /** How many the turn being committed took (the commit's timing skips empty turns). */
+  let pledgesTaken = 0;
   const history = new RoomHistory(theStore, Math.max(1, options.historyReplay), redis === undefined);
   const turn = new OutputTurn<Pledge>({
-    commit: () => theStore.flush(),
+    commit: () => {
+      // Only a turn with messages counts (timed, and clearing a failure): the other turns' commits are no-ops.
+      if (pledgesTaken === 0) return theStore.flush();
+      const observe = stats.commitObserver;
+      const started = observe === undefined ? 0 : performance.now();
+      const timed = (): void => observe?.((performance.now() - started) / 1000);
+      const stored = (): void => {
+        stats.storeFailure = undefined;
+        timed();
+      };
+      const done = theStore.flush();
+      if (done === undefined) stored();
+      else void done.then(stored, timed);
+      return done;
+    },
     publish: () => theBus.flush(),
-    takePledges: () => pledges.take(),
+    takePledges: () => {
+      const taken = pledges.take();
+      pledgesTaken = taken.length;
+      return taken;
+    },
     notStored: (refused, err) => {
-      log.error('store-flush-failed', { error: err instanceof Error ? err.message : String(err), messages: refused.length });
+      const error = err instanceof Error ? err.message : String(err);
+      log.error('store-flush-failed', { error, messages: refused.length });
+      stats.storeFailure = error;
       stats.messagesRelayed -= refused.length;
       stats.messagesNotStored += refused.length;
       for (const pledge of refused) {

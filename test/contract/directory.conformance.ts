@@ -69,6 +69,7 @@ const SESSION_DEPS: SessionDeps = {
   timers: backgroundTimers,
   dispatch: () => undefined,
   onStateChange: () => undefined,
+  errors: {},
 };
 
 /** A real Session on a FakeConnection, as a node's `session()` may make it. */

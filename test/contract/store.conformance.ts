@@ -393,6 +393,17 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('the health check', () => {
+      it('checkWritable resolves on a store that takes writes, again and again, and leaves the data as it was', async () => {
+        store.appendRoom({ time: 1, roomKey: 'lobby', room: 'lobby', from: 'alice', message: 'kept' });
+        await store.flush();
+        await expect(store.checkWritable(1_000)).resolves.toBeUndefined();
+        await expect(store.checkWritable(2_000)).resolves.toBeUndefined();
+        expect((await store.recentRoom('lobby', 5)).map((m) => m.message)).toEqual(['kept']);
+        expect(await store.listAccounts()).toEqual([]);
+      });
+    });
+
     describe('durability', () => {
       it('room messages, private messages and accounts survive close and reopen', async () => {
         const lobby = [roomMessage('lobby', 1), roomMessage('lobby', 2)];

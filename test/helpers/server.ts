@@ -33,6 +33,8 @@ export interface TestServer {
   tlsPort: number | undefined;
   /** Reads the TLS certificate and key again (what SIGHUP does). */
   reloadTls(): boolean;
+  /** The /metrics and /healthz port, when started with metricsPort. */
+  metricsPort: number | undefined;
   dataDir: string;
   options: Partial<ServerOptions>;
   /** Closes the server; safe to call twice. */
@@ -59,6 +61,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, de
     port: srv.port,
     tlsPort: srv.tlsPort,
     reloadTls: () => srv.reloadTls(),
+    metricsPort: srv.metricsPort,
     dataDir: options.dataDir!,
     options,
     close() {

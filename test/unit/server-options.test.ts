@@ -209,6 +209,8 @@ describe('OPTION_TABLE', () => {
     for (const s of OPTION_TABLE) {
       if (s.min === undefined) continue;
       const value = defaults[s.key] as number;
+      // Off (no listener) is not a port.
+      if (s.kind === 'port-or-off' && value === -1) continue;
       const shown = s.kind === 'seconds' ? value / 1000 : s.kind === 'kib' ? value / 1024 : value;
       expect(shown, s.flag).toBeGreaterThanOrEqual(s.min);
     }
@@ -216,5 +218,16 @@ describe('OPTION_TABLE', () => {
 
   it('every option has a description', () => {
     for (const s of OPTION_TABLE) expect(s.description.trim().length, s.flag).toBeGreaterThan(5);
+  });
+});
+
+describe('--metrics-port', () => {
+  it('is off unless given; a given one is a port, 0 included', () => {
+    expect(defaultOptions().metricsPort).toBe(-1);
+    expect(describeDefault(spec('metricsPort'))).toBe('off');
+    expect(parseOptionValue(spec('metricsPort'), '0')).toBe(0);
+    expect(parseOptionValue(spec('metricsPort'), '9100')).toBe(9100);
+    expect(refusal('metricsPort', '-1')).toMatch(/^--metrics-port must be a whole number/);
+    expect(refusal('metricsPort', '70000')).toBe('--metrics-port must be at most 65535, got 70000');
   });
 });

@@ -50,6 +50,7 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   const line = ctx.relay.toRoom(room, encodeText(from, message));
   ctx.pledges.add({ sender: session, lines: [line], record });
   ctx.stats.messagesRelayed++;
+  ctx.stats.roomMessages++;
 }
 
 export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>, me: ActiveState): void | Promise<void> {
@@ -69,6 +70,7 @@ export function privateMessage(ctx: ServerContext, session: Session, frame: Fram
     session.send(sent);
     ctx.pledges.add({ sender: session, lines: delivered === undefined ? [sent] : [delivered, sent] });
     ctx.stats.messagesRelayed++;
+    ctx.stats.privateMessages++;
   });
 }
 
@@ -94,4 +96,5 @@ async function storeForLater(
   session.send(sent);
   session.send(later);
   ctx.pledges.add({ sender: session, lines: [sent, later] });
+  ctx.stats.privateMessages++;
 }

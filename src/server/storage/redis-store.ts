@@ -25,6 +25,8 @@ export const redisKeys = {
   banAddresses: (userKey: string) => `chat:ban-addresses:${userKey}`,
   addressBans: (address: string) => `chat:address-bans:${address}`,
   modlog: 'chat:modlog',
+  /** The health check's write. */
+  health: 'chat:health',
 };
 
 /** MODLOG entries kept in cluster mode (the oldest dropped first). */
@@ -342,6 +344,10 @@ export class RedisStore implements Store {
   async recentModlog(limit: number): Promise<ModlogEntry[]> {
     const items = await this.client.lRange(redisKeys.modlog, -limit, -1);
     return items.map((item) => JSON.parse(item) as ModlogEntry);
+  }
+
+  async checkWritable(now: number): Promise<void> {
+    await this.client.set(redisKeys.health, String(now));
   }
 
   close(): void {

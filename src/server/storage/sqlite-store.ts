@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS modlog (
   minutes INTEGER,
   reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS health (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  checked_at INTEGER NOT NULL
+);
 `;
 
 /** Databases from before look-alike names were checked get the column, filled in. */
@@ -357,6 +361,10 @@ export class SqliteStore implements Store {
     this.moderation.appendModlog.run(entry.time, entry.operator, entry.action, entry.target, entry.minutes ?? null, entry.reason);
   }
 
+  async checkWritable(now: number): Promise<void> {
+    this.moderation.checkHealth.run(now);
+  }
+
   async recentModlog(limit: number): Promise<ModlogEntry[]> {
     return (this.moderation.recentModlog.all(limit) as ModlogRow[]).map((r) => ({
       time: r.time,
@@ -392,6 +400,7 @@ const inForce = (row: { until: number }, now: number): boolean => row.until === 
 /** The statements of accounts management and moderation. */
 class ModerationStatements {
   readonly listAccounts: Database.Statement;
+  readonly checkHealth: Database.Statement;
   readonly setSecret: Database.Statement;
   readonly setOperator: Database.Statement;
   readonly deleteAccount: Database.Statement;
@@ -407,6 +416,7 @@ class ModerationStatements {
   readonly recentModlog: Database.Statement;
 
   constructor(db: Database.Database) {
+    this.checkHealth = db.prepare('INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, ?)');
     this.listAccounts = db.prepare('SELECT name_key, name, secret, created_at, operator FROM accounts ORDER BY name_key');
     this.setSecret = db.prepare('UPDATE accounts SET secret = ? WHERE name_key = ?');
     this.setOperator = db.prepare('UPDATE accounts SET operator = ? WHERE name_key = ?');

@@ -117,5 +117,7 @@ export interface Store {
   appendModlog(entry: ModlogEntry): Promise<void>;
   /** The last `limit` entries, oldest first. */
   recentModlog(limit: number): Promise<ModlogEntry[]>;
+  /** Writes a little (the time, in a place of its own): throws, saying why, when the store cannot take writes (the health check). */
+  checkWritable(now: number): Promise<void>;
   close(): void | Promise<void>;
 }
