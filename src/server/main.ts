@@ -19,6 +19,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 const EXIT_HELP = `
 Accounts (list, passwd, delete, operator; also while the server runs): see chat-server accounts --help
+A consistent copy of the database while the server runs: see chat-server backup --help
 
 Exit codes:
   0  stopped by SIGINT or SIGTERM after telling everyone and writing what was pending
@@ -48,6 +49,10 @@ function buildCommand(): Command {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'backup') {
+    const { runBackupCli } = await import('./admin/backup-cli.js');
+    process.exit(await runBackupCli(process.argv.slice(3)));
+  }
   if (process.argv[2] === 'accounts') {
     // The admin CLI, loaded only when asked for: the server's start does not pay for it.
     const { runAccountsCli } = await import('./admin/accounts-cli.js');
