@@ -12,6 +12,7 @@ import type { Relay } from './relay.js';
 import type { Session } from './session.js';
 import type { Store } from './storage/store.js';
 import type { Timers } from '../cli/timers.js';
+import type { Motd } from './motd.js';
 
 export interface ServerStats {
   readonly startedAt: number;
@@ -58,6 +59,8 @@ export interface ServerContext {
   readonly history: RoomHistory;
   readonly store: Store;
   readonly stats: ServerStats;
+  /** The message of the day, sent to each login (read again on SIGHUP). */
+  readonly motd: Motd;
   /** This turn's lines that wait on the store's commit. */
   readonly pledges: Pledges;
   /** Commits, then writes, each turn's output. */

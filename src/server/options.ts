@@ -46,6 +46,8 @@ export interface ServerOptions {
   minPasswordLength: number;
   /** The TOML file the settings were read from ('' for none). */
   config: string;
+  /** A text file whose lines go to everyone who logs in ('' for none). */
+  motd: string;
   /** The HTTP port of /metrics and /healthz; -1: off. */
   metricsPort: number;
   metricsHost: string;
@@ -114,6 +116,7 @@ export function defaultOptions(): ServerOptions {
     operators: [],
     minPasswordLength: DEFAULT_MIN_PASSWORD_LENGTH,
     config: '',
+    motd: '',
     metricsPort: -1,
     metricsHost: DEFAULT_HOST,
   };
@@ -150,6 +153,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = withEnv([
     description: 'a registered name that may KICK, BAN and MUTE once logged in with its password (repeat for more; see also chat-server accounts operator)',
   },
   { key: 'minPasswordLength', flag: '--min-password-length <n>', kind: 'int', min: 1, max: 1024, description: 'shortest password of a new account or PASSWORD change, in characters (BAD_PASSWORD)' },
+  { key: 'motd', flag: '--motd <file>', kind: 'file', description: 'a message of the day: each line of the file goes as SYSTEM| to everyone who logs in (SIGHUP reads it again)' },
   { key: 'dataDir', flag: '--data-dir <path>', kind: 'string', description: 'folder for the database (created on first use)' },
   { key: 'maxLineBytes', flag: '--max-line-bytes <n>', kind: 'int', min: 64, description: 'longest accepted line, in bytes (LINE_TOO_LONG)' },
   { key: 'maxMessageChars', flag: '--max-message <n>', kind: 'int', min: 1, description: 'longest message, in characters (MESSAGE_TOO_LONG)' },

@@ -28,6 +28,7 @@ export const LIVE_SETTINGS: Readonly<Partial<Record<keyof ServerOptions, Exclude
   logLevel: 'now',
   operators: 'now',
   minPasswordLength: 'now',
+  motd: 'now',
   rateLimit: 'new connections',
   rateBurst: 'new connections',
   loginTimeoutMs: 'new connections',

@@ -13,6 +13,7 @@ import { TcpTransport } from './transports/tcp.js';
 import { TlsTransport } from './transports/tls.js';
 import { MetricsListener } from './transports/metrics-http.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { loadMotd } from './motd.js';
 import { createServerContext, type ServerDeps } from './wiring.js';
 
 // startServer(): the back ends and layers (wiring), the session lifecycle
@@ -107,6 +108,13 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
       applyLive(options, changes, next);
       admission.update({ cap: connectionCap(options.maxConnections, fileLimit), maxPerIp: options.maxPerIp, limitLoopback: options.limitLoopback });
       lifecycle.limitsChanged();
+      // Read again whether or not its name changed: the point of a SIGHUP is often a new text.
+      try {
+        loadMotd(ctx.motd, options.motd);
+        if (options.motd !== '') log.info('motd-loaded', { file: options.motd, lines: ctx.motd.lines.length });
+      } catch (err) {
+        log.error('motd-reload-failed', { error: err instanceof Error ? err.message : String(err), kept: `${ctx.motd.lines.length} lines` });
+      }
       for (const { setting, from, to, reach } of changes) {
         if (reach === 'restart') log.warn('setting-needs-restart', { setting, from, to, running: from });
         else log.info('setting-changed', { setting, from, to, applies: reach });

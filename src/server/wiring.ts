@@ -24,6 +24,7 @@ import { RedisStore } from './storage/redis-store.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import type { Store } from './storage/store.js';
 import { backgroundTimers, type Timers } from '../cli/timers.js';
+import { Motd, loadMotd } from './motd.js';
 
 // The composition root: builds the back ends (store, bus, directory) for
 // single-node or cluster mode and the layers over them, and closes them in
@@ -48,6 +49,9 @@ export interface Wiring {
 const NOT_STORED = 'your message could not be stored, so nobody got it; try again later';
 
 export async function createServerContext(options: ServerOptions, deps: ServerDeps = {}): Promise<Wiring> {
+  // First: a message of the day that cannot be read stops the start before anything is opened.
+  const motd = new Motd();
+  loadMotd(motd, options.motd);
   const log = deps.log ?? createLogger({ level: options.logLevel, json: options.logJson });
   const clock = deps.clock ?? Date.now;
   const timers = deps.timers ?? backgroundTimers;
@@ -157,6 +161,7 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
     history,
     store: theStore,
     stats,
+    motd,
     pledges,
     turn,
     loginGuard,

@@ -60,6 +60,7 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
   await session.separateLoginReply();
   if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
+  for (const line of ctx.motd.lines) session.send(line);
 
   if (account !== undefined) await deliverMailbox(ctx, session, key);
 }
