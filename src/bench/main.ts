@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
 import {
   WANTED_NOFILE,
+  freePort,
   hasCommand,
   killChildren,
   machineInfo,
@@ -176,9 +177,13 @@ async function main(): Promise<void> {
   }
 
   const serverScript = options.server ?? path.join(here, '../server/main.js');
-  /** The chat server's flags for a benchmark (limits lifted), then the user's --server-arg. */
-  const serverArgs = (dir: string, extra: string[] = []): string[] => [
-    '--port', '0',
+  /**
+   * The chat server's flags for a benchmark (limits lifted), then the user's
+   * --server-arg. The port is picked here: the server may listen on more
+   * than one (--metrics-port), and its log (at warn) does not say which.
+   */
+  const serverArgs = (dir: string, port: number, extra: string[] = []): string[] => [
+    '--port', String(port),
     '--host', '127.0.0.1',
     '--data-dir', dir,
     '--rate-limit', '0',
@@ -216,11 +221,13 @@ async function main(): Promise<void> {
       targets.push({ kind: 'ours', label: 'ours', host, port, pid: undefined });
       notes.push(`target ${options.target}: started elsewhere, so no server CPU or RSS figures`);
     } else {
+      const port = await freePort('127.0.0.1');
       spawnOptions.set('ours', {
         label: 'chat server',
         script: serverScript,
         nodeArgs: options.serverNodeArg,
-        args: serverArgs(dataDir),
+        port,
+        args: serverArgs(dataDir, port),
         cpu: serverCpu,
         nofile: childNofile,
       });
@@ -234,11 +241,13 @@ async function main(): Promise<void> {
       serverCpu,
       tempDir: runDir,
       startServer: async (label, extraArgs) => {
+        const port = await freePort('127.0.0.1');
         const child = await spawnServer({
           label,
           script: serverScript,
           nodeArgs: options.serverNodeArg,
-          args: serverArgs(path.join(runDir, `server-${++extraServers}`), extraArgs),
+          port,
+          args: serverArgs(path.join(runDir, `server-${++extraServers}`), port, extraArgs),
           cpu: serverCpu,
           nofile: childNofile,
         });

@@ -4,6 +4,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 
 /** How many file descriptors the bench asks for itself and its children. */
@@ -204,11 +205,12 @@ export function processRssKiB(pid: number): number | undefined {
 }
 
 /**
- * The TCP port a process listens on, from its socket inodes in
+ * The TCP ports a process listens on, from its socket inodes in
  * /proc/<pid>/fd and the LISTEN entries of /proc/<pid>/net/tcp{,6}. Lets the
- * bench start a server on port 0 without needing its log to say the port.
+ * bench know a server is up without needing its log to say so.
  */
-export function findListeningPort(pid: number): number | undefined {
+export function findListeningPorts(pid: number): number[] {
+  const ports: number[] = [];
   let inodes: Set<string>;
   try {
     inodes = new Set(
@@ -224,7 +226,7 @@ export function findListeningPort(pid: number): number | undefined {
         .filter((inode): inode is string => inode !== undefined),
     );
   } catch {
-    return undefined;
+    return ports;
   }
   for (const file of ['tcp', 'tcp6']) {
     let text: string;
@@ -237,10 +239,22 @@ export function findListeningPort(pid: number): number | undefined {
       const f = line.trim().split(/\s+/);
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
       if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9]!)) continue;
-      return parseInt(f[1]!.split(':')[1]!, 16);
+      ports.push(parseInt(f[1]!.split(':')[1]!, 16));
     }
   }
-  return undefined;
+  return ports;
+}
+
+/** A TCP port free on `host` just now (the OS's pick), for a child told to listen on it. */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -288,6 +302,12 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   cwd?: string;
   startTimeoutMs?: number;
+  /**
+   * The port the child was told to listen on: it is ready once that one
+   * listens (a server may listen on others too, /metrics). Without it, the
+   * child's only listening port.
+   */
+  port?: number;
 }
 
 const children = new Set<ChildProcess>();
@@ -372,7 +392,8 @@ export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
     // The server may log below the level that shows "listening": look in /proc too.
     const poll = setInterval(() => {
       if (settled || child.pid === undefined) return;
-      const port = findListeningPort(child.pid);
+      const ports = findListeningPorts(child.pid);
+      const port = options.port !== undefined ? ports.find((p) => p === options.port) : ports.length === 1 ? ports[0] : undefined;
       if (port !== undefined) ready(port);
     }, 50);
     child.once('exit', () => clearInterval(poll));
