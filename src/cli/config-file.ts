@@ -94,6 +94,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** A value a config file cannot write, so shown as "not set": an empty path or an empty list. */
+export function isUnset(value: unknown): boolean {
+  return value === '' || (Array.isArray(value) && value.length === 0);
+}
+
 /** A value as TOML writes it: a basic string, a number, a boolean or an array of those. */
 export function tomlLiteral(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(tomlLiteral).join(', ')}]`;
@@ -128,8 +133,8 @@ export function renderConfig<Values, Spec extends FlagSpec>(
     const value = kit.toFile(spec, (values as Record<string, unknown>)[spec.key]);
     const source = sources[spec.key] ?? 'default';
     const shown = options.shown === undefined ? value : options.shown(spec.key, value);
-    if (options.reserved?.[key] !== undefined || shown === '' || (Array.isArray(shown) && shown.length === 0)) {
-      rows.push([`# ${key}: ${shown === '' || (Array.isArray(shown) && shown.length === 0) ? 'not set' : tomlLiteral(shown)}`, source]);
+    if (options.reserved?.[key] !== undefined || isUnset(shown)) {
+      rows.push([`# ${key}: ${isUnset(shown) ? 'not set' : tomlLiteral(shown)}`, source]);
     } else {
       rows.push([`${key} = ${tomlLiteral(shown)}`, source]);
     }

@@ -1,4 +1,4 @@
-import { tomlLiteral } from '../cli/config-file.js';
+import { isUnset, tomlLiteral } from '../cli/config-file.js';
 import { fileKey } from '../cli/option-kit.js';
 import { serverFlags, type ServerOptions } from './options.js';
 import { redactUrl } from './redis-connections.js';
@@ -54,7 +54,7 @@ export function settingChanges(current: ServerOptions, next: ServerOptions): Set
     if (JSON.stringify(before) === JSON.stringify(after)) continue;
     const show = (value: unknown): string => {
       const shown = serverFlags.toFile(spec, spec.key === 'redisUrl' && value !== '' ? redactUrl(String(value)) : value);
-      return shown === '' || (Array.isArray(shown) && shown.length === 0) ? 'not set' : tomlLiteral(shown);
+      return isUnset(shown) ? 'not set' : tomlLiteral(shown);
     };
     changes.push({ key: spec.key, setting: fileKey(spec), from: show(before), to: show(after), reach: LIVE_SETTINGS[spec.key] ?? 'restart' });
   }

@@ -108,14 +108,18 @@ export async function createServerContext(options: ServerOptions, deps: ServerDe
       if (pledgesTaken === 0) return theStore.flush();
       const observe = stats.commitObserver;
       const started = observe === undefined ? 0 : performance.now();
+      const done = theStore.flush();
+      if (done === undefined) {
+        // SQLite: done here, with no closure to make.
+        stats.storeFailure = undefined;
+        observe?.((performance.now() - started) / 1000);
+        return undefined;
+      }
       const timed = (): void => observe?.((performance.now() - started) / 1000);
-      const stored = (): void => {
+      void done.then(() => {
         stats.storeFailure = undefined;
         timed();
-      };
-      const done = theStore.flush();
-      if (done === undefined) stored();
-      else void done.then(stored, timed);
+      }, timed);
       return done;
     },
     publish: () => theBus.flush(),
