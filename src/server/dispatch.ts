@@ -2,7 +2,7 @@ import { ChatError, encodeError, parseClientFrame } from '../protocol/index.js';
 import { countIn, type ServerContext } from './context.js';
 import { OPEN_HANDLERS, USER_HANDLERS, isOpenFrame } from './handlers/index.js';
 import type { OpenFrameType, OpenHandler, UserFrameType, UserHandler } from './handlers/types.js';
-import type { InputEvent, Session } from './session.js';
+import type { InRoomState, InputEvent, Session } from './session.js';
 
 // connection → session (telnet, decoder) → here → parse → handler. A
 // session's events run one at a time and in order: while an asynchronous
@@ -17,17 +17,41 @@ const INBOX_PAUSE = 256;
 const HTTP_REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP\/\d/i;
 const HTTP_HOST_HEADER = /^host:/i;
 
+/**
+ * Runs one input event of a protocol; returns the promise of an
+ * asynchronous handler (the session's later events wait for it).
+ */
+export type EventRunner = (ctx: ServerContext, session: Session, event: InputEvent) => void | Promise<void>;
+
+/** The line protocol's events. */
 export function handleEvent(ctx: ServerContext, session: Session, event: InputEvent): void {
+  queueEvent(ctx, session, event, run);
+}
+
+/** Runs the event now, or after the asynchronous handler running for this session, in order. */
+export function queueEvent(ctx: ServerContext, session: Session, event: InputEvent, runner: EventRunner): void {
   if (!session.open) return;
   if (session.busy) {
     session.inbox.push(event);
     if (session.inbox.length >= INBOX_PAUSE) session.connection.pause();
     return;
   }
-  run(ctx, session, event);
+  runAndWait(ctx, session, event, runner);
 }
 
-function run(ctx: ServerContext, session: Session, event: InputEvent): void {
+function runAndWait(ctx: ServerContext, session: Session, event: InputEvent, runner: EventRunner): void {
+  const result = runner(ctx, session, event);
+  if (!(result instanceof Promise)) return;
+  session.busy = true;
+  result
+    .catch((err: unknown) => ctx.log.error('handler-failed', { session: session.id, error: err instanceof Error ? err.stack ?? err.message : String(err) }))
+    .finally(() => {
+      session.busy = false;
+      drainInbox(ctx, session, runner);
+    });
+}
+
+function run(ctx: ServerContext, session: Session, event: InputEvent): void | Promise<void> {
   // Every frame before it is answered: the reply goes out now (it was charged, if at all, on arrival).
   if (event.kind === 'telnet-reply') {
     session.send(event.bytes);
@@ -40,17 +64,17 @@ function run(ctx: ServerContext, session: Session, event: InputEvent): void {
   }
   switch (event.kind) {
     case 'too-long':
-      session.sendError('LINE_TOO_LONG', `lines are limited to ${event.limit} bytes; the rest of that line was discarded`);
+      session.sendError('LINE_TOO_LONG', `lines are limited to ${'limit' in event ? event.limit : ctx.options.maxLineBytes} bytes; the rest of that line was discarded`);
       return;
     case 'bad-encoding':
       session.sendError('BAD_ENCODING', 'that line was not valid UTF-8 and was dropped');
       return;
     case 'line':
-      runLine(ctx, session, event.text);
+      return runLine(ctx, session, event.text);
   }
 }
 
-function runLine(ctx: ServerContext, session: Session, line: string): void {
+function runLine(ctx: ServerContext, session: Session, line: string): void | Promise<void> {
   session.linesSeen++;
   // A browser can be made to POST to a local port: its request must not be read as frames.
   if ((session.linesSeen === 1 && HTTP_REQUEST_LINE.test(line)) || HTTP_HOST_HEADER.test(line)) {
@@ -70,29 +94,21 @@ function runLine(ctx: ServerContext, session: Session, line: string): void {
       result = (OPEN_HANDLERS[frame.type] as OpenHandler<OpenFrameType>)(ctx, session, frame);
     } else {
       const state = session.state;
-      if (state.kind !== 'active') {
+      if (state.kind !== 'active' || state.room === undefined) {
         session.sendError('NOT_LOGGED_IN', 'log in first: LOGIN|name');
         return;
       }
-      result = (USER_HANDLERS[frame.type] as UserHandler<UserFrameType>)(ctx, session, frame, state);
+      result = (USER_HANDLERS[frame.type] as UserHandler<UserFrameType>)(ctx, session, frame, state as InRoomState);
     }
   } catch (err) {
     refuse(ctx, session, err);
     return;
   }
-  if (result instanceof Promise) {
-    session.busy = true;
-    result
-      .catch((err: unknown) => refuse(ctx, session, err))
-      .finally(() => {
-        session.busy = false;
-        drainInbox(ctx, session);
-      });
-  }
+  if (result instanceof Promise) return result.catch((err: unknown) => refuse(ctx, session, err));
 }
 
-function drainInbox(ctx: ServerContext, session: Session): void {
-  while (!session.busy && session.open && session.inbox.length > 0) run(ctx, session, session.inbox.shift()!);
+function drainInbox(ctx: ServerContext, session: Session, runner: EventRunner): void {
+  while (!session.busy && session.open && session.inbox.length > 0) runAndWait(ctx, session, session.inbox.shift()!, runner);
   if (session.busy || !session.open) return;
   if (session.endWhenIdle) session.end('peer-closed');
   else if (session.connection.paused) session.connection.resume();

@@ -1,4 +1,4 @@
-import { ChatError, encodeSystem, mutedNotice, nameKey, removedNotice, unmutedNotice, untilText } from '../protocol/index.js';
+import { ChatError, mutedNotice, nameKey, removedNotice, unmutedNotice, untilText } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { addressKey } from './login-guard.js';
 import type { Session } from './session.js';
@@ -81,17 +81,17 @@ async function applyHere(ctx: ServerContext, command: ModerationCommand): Promis
     case 'mute':
       if (session === undefined) return;
       session.mute = { kind: 'mute', key: command.key, name: session.name ?? command.key, until: command.until, by: command.by, reason: command.reason, at: ctx.clock(), addresses: [] };
-      session.send(encodeSystem(mutedNotice(command.by, command.until, command.reason)));
+      session.sendNotice(mutedNotice(command.by, command.until, command.reason));
       return;
     case 'unmute':
       if (session === undefined || session.mute === undefined) return;
       session.mute = undefined;
-      session.send(encodeSystem(unmutedNotice(command.by)));
+      session.sendNotice(unmutedNotice(command.by));
   }
 }
 
 /** Ends a kicked or banned session; its room is told who did it and why. */
 function remove(session: Session, action: 'kicked' | 'banned', by: string, reason: string, until?: number): void {
   session.leaveNote = `${action} by ${by}${reason === '' ? '' : `: ${reason}`}`;
-  session.end(action, encodeSystem(removedNotice(action, by, reason, until)));
+  session.endWith(action, undefined, removedNotice(action, by, reason, until));
 }

@@ -10,6 +10,9 @@ export const MOTD_MAX_LINE_CHARS = 400;
 
 /** The current message of the day, as encoded lines (none when off). */
 export class Motd {
+  /** The lines as text (other protocols encode them their way). */
+  text: readonly string[] = [];
+  /** The same as line-protocol SYSTEM lines, encoded once. */
   lines: readonly Buffer[] = [];
 }
 
@@ -35,6 +38,7 @@ export function motdLines(text: string, file: string): string[] {
 /** Reads the file into `motd`; '' turns it off. Throws (the old lines kept) when the file cannot be read or is too long. */
 export function loadMotd(motd: Motd, file: string): void {
   if (file === '') {
+    motd.text = [];
     motd.lines = [];
     return;
   }
@@ -45,5 +49,7 @@ export function loadMotd(motd: Motd, file: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`cannot read the message of the day ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  motd.lines = motdLines(text, file).map((line) => Buffer.from(encodeSystem(line)));
+  const lines = motdLines(text, file);
+  motd.text = lines;
+  motd.lines = lines.map((line) => Buffer.from(encodeSystem(line)));
 }

@@ -51,6 +51,12 @@ export interface ServerOptions {
   /** The HTTP port of /metrics and /healthz; -1: off. */
   metricsPort: number;
   metricsHost: string;
+  /** The IRC listener's port; -1: off. */
+  ircPort: number;
+  /** The IRC-over-TLS listener's port (with --tls-cert); -1: off. */
+  ircTlsPort: number;
+  /** The IRC server name ('' for the host name). */
+  serverName: string;
 }
 
 /** Every flag's environment variable is this and the flag in upper snake case (CHAT_MAX_MESSAGE). */
@@ -119,10 +125,13 @@ export function defaultOptions(): ServerOptions {
     motd: '',
     metricsPort: -1,
     metricsHost: DEFAULT_HOST,
+    ircPort: -1,
+    ircTlsPort: -1,
+    serverName: '',
   };
 }
 
-type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names' | 'port-or-off';
+type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names' | 'port-or-off' | 'server-name';
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
@@ -190,6 +199,16 @@ export const OPTION_TABLE: readonly OptionSpec[] = withEnv([
     description: 'serve GET /metrics (Prometheus) and GET /healthz over HTTP on this port (0 picks a free one)',
   },
   { key: 'metricsHost', flag: '--metrics-host <address>', kind: 'string', description: 'address of the --metrics-port listener' },
+  { key: 'ircPort', flag: '--irc-port <number>', kind: 'port-or-off', min: 0, max: 65535, description: 'an IRC listener on this port (6667 is usual; 0 picks a free one): IRC clients join the same rooms as #room' },
+  {
+    key: 'ircTlsPort',
+    flag: '--irc-tls-port <number>',
+    kind: 'port-or-off',
+    min: 0,
+    max: 65535,
+    description: 'IRC over TLS on this port, with --tls-cert (6697 is usual; 0 picks a free one)',
+  },
+  { key: 'serverName', flag: '--server-name <name>', kind: 'server-name', description: "the IRC server's name, the source of its replies (default: this machine's host name)" },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ]);
 
@@ -200,6 +219,9 @@ function withEnv(specs: readonly OptionSpec[]): readonly OptionSpec[] {
 
 /** Keys a config file may not set, and why. */
 export const RESERVED_FILE_KEYS = { config: 'a config file does not name another' } as const;
+
+/** An IRC server name: a host name's characters, as it is the source of every reply. */
+const SERVER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
 /** Checks a --redis value; throws a one-line OptionValueError when it is not a redis:// URL. */
 export function checkRedisUrl(text: string): string {
@@ -240,6 +262,13 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
     },
   },
   url: { parse: (text) => checkRedisUrl(text), show: (value) => (value === '' ? 'off' : String(value)) },
+  'server-name': {
+    parse: (text, spec) => {
+      if (!SERVER_NAME.test(text)) throw new OptionValueError(`${flagName(spec)} must look like a host name (letters, digits, '.', '-'), got '${text}'`);
+      return text;
+    },
+    show: (value) => (value === '' ? undefined : String(value)),
+  },
   boolean: { show: (value) => (value ? 'on' : 'off') },
   names: {
     repeatable: true,
@@ -279,6 +308,7 @@ export function optionConflict(options: ServerOptions): string | undefined {
   if ((options.tlsCert === '') !== (options.tlsKey === '')) return '--tls-cert and --tls-key go together: give both or neither';
   if (!options.plain && options.tlsCert === '') return '--no-plain needs --tls-cert and --tls-key: the server would have no listener';
   if (options.workers > 1 && options.redisUrl === '') return '--workers above 1 needs --redis: the processes share rooms through Redis';
+  if (options.ircTlsPort !== -1 && options.tlsCert === '') return '--irc-tls-port needs --tls-cert and --tls-key';
   if (options.workers > 1 && options.metricsPort !== -1) {
     return '--metrics-port does not go with --workers above 1 (the workers would share one port): run each node as its own chat-server with its own --metrics-port';
   }

@@ -8,6 +8,19 @@ import { sortNames, sortRooms, type RoomCount } from './sorting.js';
 /** What presence reads of a member. */
 export interface Member {
   readonly name: string | undefined;
+  /**
+   * How room lines are encoded for it (the line protocol, IRC with or
+   * without tags): members sharing one get the same Buffers.
+   */
+  readonly audience: object;
+}
+
+/** The members of a room that take one encoding of its lines: the output turn's shared batches follow it. */
+export interface Audience<M extends Member = Member> {
+  readonly kind: object;
+  readonly members: Set<M>;
+  /** Moves on at every change of these members. */
+  epoch: number;
 }
 
 export interface Room<M extends Member = Member> {
@@ -15,8 +28,8 @@ export interface Room<M extends Member = Member> {
   /** The spelling of whoever opened the room. */
   readonly name: string;
   readonly members: Set<M>;
-  /** Moves on at every membership change (the output turn's batches follow it). */
-  epoch: number;
+  /** The members by encoding; most rooms have one. */
+  readonly audiences: Map<object, Audience<M>>;
   /** The members' names, sorted, until the membership changes. */
   names: readonly string[] | undefined;
 }
@@ -82,20 +95,23 @@ export class Presence<M extends Member = Member> {
   enter(member: M, key: string, name: string): Room<M> {
     let room = this.rooms.get(key);
     if (room === undefined) {
-      room = { key, name, members: new Set(), epoch: 0, names: undefined };
+      room = { key, name, members: new Set(), audiences: new Map(), names: undefined };
       this.rooms.set(key, room);
     }
-    changed(room);
+    if (room.members.has(member)) return room;
+    room.names = undefined;
     this.listing = undefined;
     room.members.add(member);
+    this.attach(member, room);
     return room;
   }
 
   /** Takes the member out of the room: 'emptied' when that left it empty (and gone); undefined if not in it. */
   leave(member: M, room: Room<M>): 'left' | 'emptied' | undefined {
     if (!room.members.delete(member)) return undefined;
-    changed(room);
+    room.names = undefined;
     this.listing = undefined;
+    this.detach(member, room);
     if (room.members.size > 0) return 'left';
     this.rooms.delete(room.key);
     return 'emptied';
@@ -116,10 +132,30 @@ export class Presence<M extends Member = Member> {
     }
     return room.names;
   }
-}
 
-/** A membership change: newcomers must not get earlier lines, leavers later ones. */
-function changed(room: Room): void {
-  room.epoch++;
-  room.names = undefined;
+  /** Takes a member out of its audience in a room, staying a member (its encoding is about to change). */
+  detach(member: M, room: Room<M>): void {
+    for (const [kind, audience] of room.audiences) {
+      if (!audience.members.delete(member)) continue;
+      audience.epoch++;
+      if (audience.members.size === 0) room.audiences.delete(kind);
+    }
+  }
+
+  /** Puts a member of the room into the audience of its encoding now. */
+  attach(member: M, room: Room<M>): Audience<M> {
+    let audience = room.audiences.get(member.audience);
+    if (audience === undefined) {
+      audience = { kind: member.audience, members: new Set(), epoch: 0 };
+      room.audiences.set(member.audience, audience);
+    }
+    audience.epoch++;
+    audience.members.add(member);
+    return audience;
+  }
+
+  /** The audience a member is in (for the output turn's big-room batches). */
+  audienceOf(room: Room<M>, member: M): Audience<M> | undefined {
+    return room.audiences.get(member.audience);
+  }
 }

@@ -1,12 +1,14 @@
 import type { Bus, BusEvent } from './bus/bus.js';
+import { decodeEvents, encodeEvents, type AudienceCodec, type RoomEvent, type UserEvent } from './events.js';
 import type { Broadcaster } from './output-turn.js';
-import type { Presence, Room } from './presence.js';
+import type { Audience, Presence, Room } from './presence.js';
 import type { Session } from './session.js';
 
 /**
- * Fan-out. Each outgoing line is encoded to one Buffer and that same Buffer
- * goes to every local recipient (a room's through the output turn's shared
- * batch); other nodes get the line on the bus.
+ * Fan-out. Each room event is encoded once per kind of audience in the
+ * room, and that Buffer goes to every local member of the kind through the
+ * output turn's shared batch; other nodes get the event on the bus and
+ * encode it for their own members.
  */
 export class Relay {
   private controlListener: ((body: string) => void) | undefined;
@@ -20,29 +22,43 @@ export class Relay {
     bus.subscribe((event) => this.deliverLocal(event));
   }
 
-  /** Returns the Buffer its members got, for a pledge. */
-  toRoom(room: Room<Session>, line: string): Buffer {
-    const buffer = Buffer.from(line);
-    this.turn.broadcast(room, buffer);
-    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line });
-    return buffer;
+  /**
+   * Returns the Buffers its members got, for a pledge. `except` is a member
+   * that must not get it (an IRC sender that did not ask for its echo).
+   */
+  toRoom(room: Room<Session>, event: RoomEvent, except?: Session): Buffer[] {
+    const buffers = this.toLocalRoom(room, event, except);
+    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey: room.key, line: encodeEvents([event]) });
+    return buffers;
   }
 
   /** To a room by key, whether or not it has members on this node. */
-  toRoomKey(roomKey: string, line: string): void {
+  toRoomKey(roomKey: string, event: RoomEvent): void {
     const room = this.presence.room(roomKey);
-    if (room !== undefined) this.turn.broadcast(room, Buffer.from(line));
-    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line });
+    if (room !== undefined) this.toLocalRoom(room, event);
+    if (this.bus.shared) this.bus.publish({ kind: 'room', roomKey, line: encodeEvents([event]) });
+  }
+
+  private toLocalRoom(room: Room<Session>, event: RoomEvent, except?: Session): Buffer[] {
+    const buffers: Buffer[] = [];
+    for (const audience of room.audiences.values()) {
+      const buffer = (audience.kind as AudienceCodec).room(event, room);
+      if (buffer === undefined) continue;
+      buffers.push(buffer);
+      if (except === undefined || !audience.members.has(except)) this.turn.broadcast(audience, buffer);
+      else for (const member of audience.members) if (member !== except) member.send(buffer);
+    }
+    return buffers;
   }
 
   /** A member entered a room: a big room's open batch takes them on from here (before the join notice). */
-  joined(room: Room<Session>, session: Session): void {
-    this.turn.memberJoined(room, session);
+  joined(audience: Audience<Session>, session: Session): void {
+    this.turn.memberJoined(audience, session);
   }
 
   /** A member left a room: a big room's open batch lets them go here (before the leave notice). */
-  left(room: Room<Session>, session: Session): void {
-    this.turn.memberLeft(room, session);
+  left(audience: Audience<Session>, session: Session): void {
+    this.turn.memberLeft(audience, session);
   }
 
   /** Room traffic from other nodes is needed here while the room has local members. */
@@ -55,17 +71,17 @@ export class Relay {
   }
 
   /** Sends to a user on the node that holds them; returns the Buffer queued here, if it was. */
-  toUser(node: string, userKey: string, line: string): Buffer | undefined {
-    if (node === this.bus.nodeId) return this.toLocalUser(userKey, line);
-    this.bus.publish({ kind: 'user', node, userKey, line });
+  toUser(node: string, userKey: string, event: UserEvent): Buffer | undefined {
+    if (node === this.bus.nodeId) return this.toLocalUser(userKey, event);
+    this.bus.publish({ kind: 'user', node, userKey, line: encodeEvents([event]) });
     return undefined;
   }
 
   /** Sends to a user on this node; returns the Buffer queued, undefined when the user is not connected here. */
-  toLocalUser(userKey: string, line: string): Buffer | undefined {
+  toLocalUser(userKey: string, event: UserEvent): Buffer | undefined {
     const session = this.presence.user(userKey);
     if (session === undefined) return undefined;
-    const buffer = Buffer.from(line);
+    const buffer = Buffer.from(session.dialect.user(event));
     session.send(buffer);
     return buffer;
   }
@@ -80,24 +96,25 @@ export class Relay {
     this.controlListener = listener;
   }
 
-  /** Every session on this node alone (its shutdown notice: the other nodes go on). */
-  toThisNode(line: string): void {
-    const buffer = Buffer.from(line);
-    for (const session of this.sessions) session.send(buffer);
+  /** A notice to every session on this node alone (its shutdown notice: the other nodes go on). */
+  toThisNode(text: string): void {
+    for (const session of this.sessions) session.sendNotice(text);
   }
 
   private deliverLocal(event: BusEvent): void {
     switch (event.kind) {
       case 'room': {
         const room = this.presence.room(event.roomKey);
-        if (room !== undefined) this.turn.broadcast(room, Buffer.from(event.line));
+        if (room === undefined) break;
+        for (const e of decodeEvents<RoomEvent>(event.line)) this.toLocalRoom(room, e);
         break;
       }
       case 'user':
-        if (event.node === this.bus.nodeId) this.toLocalUser(event.userKey, event.line);
+        if (event.node !== this.bus.nodeId) break;
+        for (const e of decodeEvents<UserEvent>(event.line)) this.toLocalUser(event.userKey, e);
         break;
       case 'everyone':
-        this.toThisNode(event.line);
+        for (const e of decodeEvents<UserEvent>(event.line)) if (e.kind === 'notice') this.toThisNode(e.text);
         break;
       case 'control':
         this.controlListener?.(event.line);

@@ -27,6 +27,9 @@ export interface RunningServer {
   readonly port: number;
   /** The TLS port, when there is a TLS listener. */
   readonly tlsPort: number | undefined;
+  /** The IRC ports, when they listen. */
+  readonly ircPort: number | undefined;
+  readonly ircTlsPort: number | undefined;
   /** The port of /metrics and /healthz, when --metrics-port is on. */
   readonly metricsPort: number | undefined;
   /** Reads the TLS certificate and key again (SIGHUP); false, logged, and the old pair kept, when they are bad. */
@@ -62,7 +65,18 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     await wiring.close();
     throw err;
   }
-  const transports: SocketListener[] = [tcp, tls].filter((t) => t !== undefined);
+  const ircRefusal = { refusalLine: (reason: string) => `ERROR :Closing link: ${reason}\r\n` };
+  const irc = options.ircPort === -1 ? undefined : new TcpTransport({ ...options, port: options.ircPort, ...ircRefusal }, admission, log, lifecycle.openIrc);
+  let ircTls: TlsTransport | undefined;
+  try {
+    if (tlsFiles !== undefined && options.ircTlsPort !== -1) {
+      ircTls = new TlsTransport(tlsFiles, { ...options, port: options.ircTlsPort, ...ircRefusal }, admission, log, lifecycle.openIrc);
+    }
+  } catch (err) {
+    await wiring.close();
+    throw err;
+  }
+  const transports: SocketListener[] = [tcp, tls, irc, ircTls].filter((t) => t !== undefined);
   const first = transports[0]!;
   let listening = false;
   let closing: Promise<void> | undefined;
@@ -100,8 +114,15 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     get metricsPort() {
       return metricsListener?.port;
     },
+    get ircPort() {
+      return irc?.port;
+    },
+    get ircTlsPort() {
+      return ircTls?.port;
+    },
     reloadTls() {
-      return tls?.reload() ?? false;
+      const reloaded = tls?.reload() ?? false;
+      return (ircTls?.reload() ?? false) || reloaded;
     },
     reloadSettings(next) {
       const changes = settingChanges(options, next);
@@ -142,6 +163,8 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     ...(tcp ? { port: tcp.port } : {}),
     ...(tls ? { tlsPort: tls.port, fingerprint: tls.fingerprint } : {}),
     ...(metricsListener ? { metricsPort: metricsListener.port, metricsHost: options.metricsHost } : {}),
+    ...(irc ? { ircPort: irc.port } : {}),
+    ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
     ...(ctx.clustered ? { redis: redactUrl(options.redisUrl), node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
   });
   if (cap < options.maxConnections) {

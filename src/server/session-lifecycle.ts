@@ -1,7 +1,11 @@
-import { encodeError, encodeSystem } from '../protocol/index.js';
 import { countIn, type ServerContext } from './context.js';
 import { handleEvent } from './dispatch.js';
 import { leaveRoom } from './membership.js';
+import { LINE_DIALECT } from './events.js';
+import { IrcClient, IrcServer } from './irc/irc-client.js';
+import { handleIrcEvent } from './irc/irc-dispatch.js';
+import { IRC_NETWORK, serverName } from './irc/irc-names.js';
+import { PACKAGE_VERSION } from './version.js';
 import type { Room } from './presence.js';
 import { Session, TURN_OUTPUT_FACTOR, type CloseReason, type InputEvent, type SessionDeps, type SessionState } from './session.js';
 import type { TimerHandle } from '../cli/timers.js';
@@ -33,6 +37,8 @@ export class SessionLifecycle {
   private readonly loginTimers = new Map<Session, TimerHandle>();
   private readonly stallCheck: NodeJS.Timeout;
   private readonly deps: SessionDeps;
+  /** IRC connections' deps: their decoder, dispatch and a dialect each. */
+  private readonly ircDeps: SessionDeps;
   /** Shared by every outbox, so a new cap (SIGHUP) reaches them all. */
   private readonly outboxLimits: { outputCapBytes: number; turnOutputFactor: number };
 
@@ -47,31 +53,50 @@ export class SessionLifecycle {
       dispatch: (session: Session, event: InputEvent): void => handleEvent(ctx, session, event),
       onStateChange: (session, from, to) => this.onStateChange(session, from, to),
       errors: ctx.stats.errors,
+      protocol: 'line',
+      dialect: LINE_DIALECT,
+    };
+    const irc = new IrcServer({
+      name: serverName(ctx.options),
+      network: IRC_NETWORK,
+      version: `pipechat-${PACKAGE_VERSION}`,
+      createdAt: ctx.stats.startedAt,
+      clock: ctx.clock,
+    });
+    this.ircDeps = {
+      ...this.deps,
+      dispatch: (session: Session, event: InputEvent): void => handleIrcEvent(ctx, session, event),
+      protocol: 'irc',
+      dialect: (session) => new IrcClient(irc, session),
     };
     this.stallCheck = setInterval(() => this.dropStalled(), Math.min(1000, ctx.options.writeTimeoutMs)).unref();
   }
 
-  /** Makes a session of a transport's connection. */
-  readonly open = (connection: Connection): Session => {
+  /** Makes a session of a transport's connection (the line protocol's). */
+  readonly open = (connection: Connection): Session => this.openAs(connection, this.deps);
+
+  /** Makes a session of an IRC listener's connection. */
+  readonly openIrc = (connection: Connection): Session => this.openAs(connection, this.ircDeps);
+
+  private openAs(connection: Connection, deps: SessionDeps): Session {
     const { ctx } = this;
     ctx.turn.noteArrival();
-    const session = new Session(this.nextId++, connection, ctx.clock(), this.deps);
+    const session = new Session(this.nextId++, connection, ctx.clock(), deps);
     ctx.sessions.add(session);
     ctx.stats.peakConnections = Math.max(ctx.stats.peakConnections, ctx.sessions.size);
-    ctx.log.info('connect', { session: session.id, address: session.address, connections: ctx.sessions.size });
+    ctx.log.info('connect', { session: session.id, address: session.address, connections: ctx.sessions.size, ...(deps.protocol === 'line' ? {} : { protocol: deps.protocol }) });
     const timeoutMs = ctx.options.loginTimeoutMs;
     this.loginTimers.set(
       session,
       ctx.timers.setTimeout(() => {
         const kind = session.state.kind;
         if (kind !== 'greeting') return;
-        countIn(ctx.stats.errors, 'TIMEOUT');
-        session.end('login-timeout', encodeError('TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`));
+        session.endWith('login-timeout', 'TIMEOUT', `no login within ${timeoutMs / 1000} s; closing`);
       }, timeoutMs),
     );
     connection.attach(session);
     return session;
-  };
+  }
 
   /** The settings changed (SIGHUP): the output cap every outbox shares follows them. */
   limitsChanged(): void {
@@ -82,7 +107,7 @@ export class SessionLifecycle {
   async shutdown(): Promise<number> {
     const { ctx } = this;
     clearInterval(this.stallCheck);
-    ctx.relay.toThisNode(encodeSystem('the server is shutting down; goodbye'));
+    ctx.relay.toThisNode('the server is shutting down; goodbye');
     const open = [...ctx.sessions];
     const closed = Promise.all(
       open.map((s) => new Promise<void>((resolve) => (s.state.kind === 'closed' ? resolve() : s.connection.on('close', () => resolve())))),
@@ -102,7 +127,7 @@ export class SessionLifecycle {
   private onStateChange(session: Session, from: SessionState, to: SessionState): void {
     // Logged in: the login deadline is over (and its timer need not be kept).
     if (to.kind === 'joining') this.clearLoginTimer(session);
-    if (to.kind === 'closing' || (to.kind === 'closed' && from.kind !== 'closing')) this.retire(session, to.room);
+    if (to.kind === 'closing' || (to.kind === 'closed' && from.kind !== 'closing')) this.retire(session, to.rooms);
     if (to.kind !== 'closed') return;
     const { ctx } = this;
     ctx.sessions.delete(session);
@@ -124,7 +149,7 @@ export class SessionLifecycle {
   }
 
   /** Takes a leaving session out of the directory and tells its room, once. */
-  private retire(session: Session, room: Room<Session> | undefined): void {
+  private retire(session: Session, rooms: readonly Room<Session>[]): void {
     const { ctx } = this;
     this.clearLoginTimer(session);
     const user = session.user;
@@ -134,7 +159,7 @@ export class SessionLifecycle {
     ctx.departed.remember(user.key, session.address);
     const note = session.leaveNote ?? LEAVE_NOTE[reason];
     // Deferred so a drop in the middle of a broadcast does not interleave its notice.
-    if (room !== undefined) queueMicrotask(() => leaveRoom(ctx, session, user, room, note));
+    for (const room of rooms) queueMicrotask(() => leaveRoom(ctx, session, user, room, note, true));
     ctx.log.info('logout', { session: session.id, name: user.name, reason });
   }
 

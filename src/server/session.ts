@@ -1,4 +1,5 @@
-import { LineDecoder, TelnetFilter, encodeError, encodeSystem, type ErrorCode, type LineEvent, type TelnetSink } from '../protocol/index.js';
+import { LineDecoder, TelnetFilter, encodeSystem, type ErrorCode, type LineEvent, type TelnetSink } from '../protocol/index.js';
+import { IrcDecoder, type IrcInputEvent } from '../protocol/irc/index.js';
 import { LegacyFraming } from './legacy-framing.js';
 import { Outbox, type OutboxLimits, type OutboxOwner, type TurnQueue } from './output-turn.js';
 import type { Room } from './presence.js';
@@ -6,6 +7,7 @@ import { TokenBucket, type Clock } from './rate-limit.js';
 import type { Timers } from '../cli/timers.js';
 import type { Connection, ConnectionEvents } from './transports/connection.js';
 import type { Sanction } from './storage/store.js';
+import type { Dialect } from './events.js';
 
 /** A logged-in user's identity. */
 export interface User {
@@ -13,11 +15,15 @@ export interface User {
   readonly key: string;
 }
 
-/** A session in a room, as handlers of logged-in frames get it. */
+/** A logged-in session. */
 export interface ActiveState extends User {
   readonly kind: 'active';
-  readonly room: Room<Session>;
+  /** The line protocol's one current room; undefined for IRC, whose sessions sit in any number of channels. */
+  readonly room: Room<Session> | undefined;
 }
+
+/** A line-protocol session in its room, as handlers of logged-in frames get it. */
+export type InRoomState = ActiveState & { readonly room: Room<Session> };
 
 /** A connection's life: only setState() changes it; identity lives in the states that have one. */
 export type SessionState =
@@ -26,9 +32,9 @@ export type SessionState =
   /** The name is claimed; the lobby is not entered yet. */
   | ({ readonly kind: 'joining' } & User)
   | ActiveState
-  /** Ending: `user` is who it was, for the leave notice and logs. */
-  | { readonly kind: 'closing'; readonly user: User | undefined; readonly room: Room<Session> | undefined }
-  | { readonly kind: 'closed'; readonly user: User | undefined; readonly room: Room<Session> | undefined };
+  /** Ending: `user` is who it was and `rooms` where, for the leave notices and logs. */
+  | { readonly kind: 'closing'; readonly user: User | undefined; readonly rooms: readonly Room<Session>[] }
+  | { readonly kind: 'closed'; readonly user: User | undefined; readonly rooms: readonly Room<Session>[] };
 
 export type SessionKind = SessionState['kind'];
 
@@ -61,7 +67,7 @@ const STILL_HERE = Buffer.from(encodeSystem('yes, still here'));
  * telnet replies, which go out in order with the answers to the frames
  * received before them (RFC 860), so they queue like frames.
  */
-export type InputEvent = LineEvent | { readonly kind: 'telnet-reply'; readonly bytes: Buffer };
+export type InputEvent = LineEvent | { readonly kind: 'telnet-reply'; readonly bytes: Buffer } | IrcInputEvent;
 
 export interface SessionLimits {
   maxLineBytes: number;
@@ -83,11 +89,15 @@ export interface SessionDeps {
   readonly onStateChange: (session: Session, from: SessionState, to: SessionState) => void;
   /** ERROR replies sent, by code (the server's stats). */
   readonly errors: Record<string, number>;
+  /** The protocol: its input framing, and how the core's words are said in it (replaced by IRC registration). */
+  readonly protocol: 'line' | 'irc';
+  /** One dialect for every session, or one made for each. */
+  readonly dialect: Dialect | ((session: Session) => Dialect);
 }
 
 /** One connection: its state and identity, limits, input, and output queue. */
 export class Session implements OutboxOwner, ConnectionEvents {
-  readonly decoder: LineDecoder;
+  readonly decoder: LineDecoder | IrcDecoder;
   readonly outbox: Outbox;
   /** Until the peer's first LF: the earlier client's framing (then dropped, as it no longer applies). */
   private legacy: LegacyFraming | undefined;
@@ -106,6 +116,12 @@ export class Session implements OutboxOwner, ConnectionEvents {
   registered = false;
   /** The mute in force when the session logged in or since (moderation.ts). */
   mute: Sanction | undefined;
+  /** An operator account this connection proved with IRC's OPER, when it is not the one it logged in as. */
+  operator: User | undefined;
+  /** How the core's words are said to this session. */
+  dialect: Dialect;
+  /** IRC: the channels the session is in (the line protocol's one room is in its state). */
+  channels: Set<Room<Session>> | undefined;
 
   /** Input events waiting while an asynchronous handler of this session runs. */
   readonly inbox: InputEvent[] = [];
@@ -130,12 +146,21 @@ export class Session implements OutboxOwner, ConnectionEvents {
   ) {
     const limits = deps.limits;
     this.address = connection.remoteAddress;
-    this.decoder = new LineDecoder(limits.maxLineBytes);
+    this.dialect = typeof deps.dialect === 'function' ? deps.dialect(this) : deps.dialect;
     this.outbox = new Outbox(deps.turn, connection, deps.outboxLimits, deps.clock, this);
-    this.legacy = new LegacyFraming(this.decoder, this.outbox, deps.timers, this.deliver);
+    if (deps.protocol === 'irc') this.decoder = new IrcDecoder();
+    else {
+      const decoder = new LineDecoder(limits.maxLineBytes);
+      this.decoder = decoder;
+      this.legacy = new LegacyFraming(decoder, this.outbox, deps.timers, this.deliver);
+    }
     this.messageBucket = new TokenBucket(limits.rateLimit, limits.rateBurst, deps.clock);
     this.frameBucket = new TokenBucket(limits.rateLimit * FRAME_RATE_FACTOR, limits.rateBurst * FRAME_RATE_FACTOR, deps.clock);
     this.lastActive = connectedAt;
+  }
+
+  get protocol(): 'line' | 'irc' {
+    return this.deps.protocol;
   }
 
   get state(): SessionState {
@@ -148,6 +173,20 @@ export class Session implements OutboxOwner, ConnectionEvents {
     if (state.kind === 'joining' || state.kind === 'active') return state;
     if (state.kind === 'closing' || state.kind === 'closed') return state.user;
     return undefined;
+  }
+
+  /** Which shared encoding of room lines this session takes (presence groups members by it). */
+  get audience(): object {
+    return this.dialect.audience;
+  }
+
+  /** Every room the session is in. */
+  rooms(): Room<Session>[] {
+    const state = this.current;
+    if (state.kind === 'closing' || state.kind === 'closed') return [...state.rooms];
+    const rooms = this.channels === undefined ? [] : [...this.channels];
+    if (state.kind === 'active' && state.room !== undefined) rooms.unshift(state.room);
+    return rooms;
   }
 
   /** For logs. */
@@ -170,8 +209,8 @@ export class Session implements OutboxOwner, ConnectionEvents {
     if (previous.kind !== next.kind) this.deps.onStateChange(this, previous, next);
   }
 
-  /** Records the room an active session is in now (a room change is not a state change). */
-  moveTo(room: Room<Session>): void {
+  /** Records the room an active session is in now, or none yet (a room change is not a state change). */
+  moveTo(room: Room<Session> | undefined): void {
     const state = this.current;
     if (state.kind === 'active' || state.kind === 'joining') this.setState({ kind: 'active', name: state.name, key: state.key, room });
   }
@@ -193,15 +232,20 @@ export class Session implements OutboxOwner, ConnectionEvents {
    * are not input).
    */
   receive(chunk: Uint8Array): void {
+    const decoder = this.decoder;
+    if (decoder instanceof IrcDecoder) {
+      decoder.push(chunk, this.deliver);
+      return;
+    }
     if (this.telnet === undefined) {
       if (chunk.indexOf(0xff) === -1) {
-        this.decoder.push(chunk, this.deliver);
+        decoder.push(chunk, this.deliver);
         if (chunk.length === 0) return;
         this.atLineStart = chunk[chunk.length - 1] === 0x0a;
         this.dataArrived();
         return;
       }
-      this.telnet = { filter: new TelnetFilter(this.atLineStart), sink: this.telnetSink() };
+      this.telnet = { filter: new TelnetFilter(this.atLineStart), sink: this.telnetSink(decoder) };
     }
     if (this.telnet.filter.push(chunk, this.telnet.sink) > 0) this.dataArrived();
   }
@@ -230,9 +274,9 @@ export class Session implements OutboxOwner, ConnectionEvents {
 
   private readonly deliver = (event: InputEvent): void => this.deps.dispatch(this, event);
 
-  private telnetSink(): TelnetSink {
+  private telnetSink(decoder: LineDecoder): TelnetSink {
     return {
-      data: (bytes) => this.decoder.push(bytes, this.deliver),
+      data: (bytes) => decoder.push(bytes, this.deliver),
       reply: (bytes) => this.deliver({ kind: 'telnet-reply', bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) }),
       // Answered like a frame, so a flood of them costs what a flood of PINGs does.
       areYouThere: () => {
@@ -249,7 +293,18 @@ export class Session implements OutboxOwner, ConnectionEvents {
 
   sendError(code: ErrorCode, text: string): void {
     this.deps.errors[code] = (this.deps.errors[code] ?? 0) + 1;
-    this.send(encodeError(code, text));
+    this.send(this.dialect.error(code, text));
+  }
+
+  /** A line of the server's own words, in this session's protocol. */
+  sendNotice(text: string): void {
+    this.send(this.dialect.notice(text));
+  }
+
+  /** Ends the session with a last line in its protocol: an error's (with `code`) or a notice's. */
+  endWith(reason: CloseReason, code: ErrorCode | undefined, text: string): void {
+    if (code !== undefined) this.deps.errors[code] = (this.deps.errors[code] ?? 0) + 1;
+    this.end(reason, this.dialect.farewell(code, text));
   }
 
   /**
@@ -291,10 +346,10 @@ export class Session implements OutboxOwner, ConnectionEvents {
     this.legacy?.stop();
   }
 
-  /** Who is leaving and from which room. */
-  private leaving(): { user: User | undefined; room: Room<Session> | undefined } {
+  /** Who is leaving and from which rooms. */
+  private leaving(): { user: User | undefined; rooms: readonly Room<Session>[] } {
     const state = this.current;
-    if (state.kind === 'closing' || state.kind === 'closed') return { user: state.user, room: state.room };
-    return { user: this.user, room: state.kind === 'active' ? state.room : undefined };
+    if (state.kind === 'closing' || state.kind === 'closed') return { user: state.user, rooms: state.rooms };
+    return { user: this.user, rooms: state.kind === 'active' ? this.rooms() : [] };
   }
 }

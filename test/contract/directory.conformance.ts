@@ -19,6 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Directory, LostUser } from '../../src/server/directory/directory.js';
 import type { Presence, Room } from '../../src/server/presence.js';
 import { Session, type SessionDeps } from '../../src/server/session.js';
+import { LINE_DIALECT } from '../../src/server/events.js';
 import { backgroundTimers } from '../../src/cli/timers.js';
 import { FakeConnection } from '../helpers/fake-socket.js';
 
@@ -68,6 +69,8 @@ const SESSION_DEPS: SessionDeps = {
   clock: Date.now,
   timers: backgroundTimers,
   dispatch: () => undefined,
+  protocol: 'line',
+  dialect: LINE_DIALECT,
   onStateChange: () => undefined,
   errors: {},
 };
@@ -132,7 +135,7 @@ export function describeDirectoryConformance(name: string, factory: DirectoryFac
     /** Leaves the session's room, if any (membership.leaveRoom). */
     function leave(node: DirectoryNode, session: Session): void {
       const state = session.state;
-      if (state.kind !== 'active') return;
+      if (state.kind !== 'active' || state.room === undefined) return;
       if (node.presence.leave(session, state.room) !== undefined) node.directory.left(state, state.room);
     }
 
@@ -162,7 +165,7 @@ export function describeDirectoryConformance(name: string, factory: DirectoryFac
 
     function roomOf(session: Session): Room<Session> {
       const state = session.state;
-      if (state.kind !== 'active') throw new Error(`session is ${state.kind}`);
+      if (state.kind !== 'active' || state.room === undefined) throw new Error(`session is ${state.kind}`);
       return state.room;
     }
 

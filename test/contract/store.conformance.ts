@@ -9,7 +9,7 @@
 
 import { nameSkeleton } from '../../src/protocol/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, Store } from '../../src/server/storage/store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, RoomTopic, Sanction, Store } from '../../src/server/storage/store.js';
 
 export interface StoreFixture {
   store: Store;
@@ -50,6 +50,15 @@ const account = (key: string, extra: Partial<Account> = {}): Account => ({
   secret: `scrypt$16384$8$1$c2FsdA==$${key}-hash`,
   createdAt: T0,
   operator: false,
+  ...extra,
+});
+
+const roomTopic = (roomKey: string, extra: Partial<RoomTopic> = {}): RoomTopic => ({
+  roomKey,
+  room: roomKey.toUpperCase(),
+  topic: `all about ${roomKey}`,
+  by: 'Alice',
+  at: T0,
   ...extra,
 });
 
@@ -389,6 +398,75 @@ export function describeStoreConformance(name: string, makeStore: () => Promise<
         const again = await fixture.reopen();
         expect((await again.sanctionsFor('x', '127.0.0.2', T0)).addressBan?.key).toBe('troll');
         expect(await again.recentModlog(5)).toHaveLength(1);
+        await again.close();
+      });
+    });
+
+    describe('room topics', () => {
+      it('a room has no topic until one is set', async () => {
+        expect(await store.roomTopic('lobby')).toBeUndefined();
+      });
+
+      it('setRoomTopic + roomTopic returns every field', async () => {
+        const topic = roomTopic('lobby', { room: 'Lobby', by: 'Bob', at: T0 + 5 });
+        await store.setRoomTopic(topic);
+        expect(await store.roomTopic('lobby')).toEqual(topic);
+        // Keys are compared exactly: the caller folds case.
+        expect(await store.roomTopic('Lobby')).toBeUndefined();
+      });
+
+      it('a new topic replaces the old one, who set it and when included', async () => {
+        await store.setRoomTopic(roomTopic('lobby'));
+        const second = roomTopic('lobby', { room: 'LOBBY', topic: 'second', by: 'Carol', at: T0 + 60_000 });
+        await store.setRoomTopic(second);
+        expect(await store.roomTopic('lobby')).toEqual(second);
+      });
+
+      it('an empty topic clears it, and clearing a room without one is harmless', async () => {
+        await store.setRoomTopic(roomTopic('lobby'));
+        await store.setRoomTopic(roomTopic('lobby', { topic: '', at: T0 + 1 }));
+        expect(await store.roomTopic('lobby')).toBeUndefined();
+        await store.setRoomTopic(roomTopic('lobby', { topic: '' }));
+        expect(await store.roomTopic('lobby')).toBeUndefined();
+        const again = roomTopic('lobby', { topic: 'back', at: T0 + 2 });
+        await store.setRoomTopic(again);
+        expect(await store.roomTopic('lobby')).toEqual(again);
+      });
+
+      it('keeps each room to its own topic', async () => {
+        const lobby = roomTopic('lobby');
+        const dev = roomTopic('dev', { by: 'Bob', at: T0 + 1 });
+        await store.setRoomTopic(lobby);
+        await store.setRoomTopic(dev);
+        expect(await store.roomTopic('lobby')).toEqual(lobby);
+        expect(await store.roomTopic('dev')).toEqual(dev);
+        await store.setRoomTopic(roomTopic('dev', { topic: '' }));
+        expect(await store.roomTopic('dev')).toBeUndefined();
+        expect(await store.roomTopic('lobby')).toEqual(lobby);
+        // Topics are not room messages.
+        expect(await store.recentRoom('lobby', 10)).toEqual([]);
+      });
+
+      it('stores text exactly: separators, colons, quotes, emoji, combining marks', async () => {
+        const topic = roomTopic('小明的房间', {
+          room: '小明的房间',
+          topic: ':release | v2: "soon" \\ 😀👍🏽 हिन्दी e\u0301 a||b ::  ',
+          by: '小明',
+        });
+        await store.setRoomTopic(topic);
+        expect(await store.roomTopic('小明的房间')).toEqual(topic);
+      });
+
+      it('topics survive close and reopen, a cleared one staying cleared', async () => {
+        const topic = roomTopic('lobby', { room: 'Lobby' });
+        await store.setRoomTopic(topic);
+        await store.setRoomTopic(roomTopic('dev'));
+        await store.setRoomTopic(roomTopic('dev', { topic: '' }));
+        // No flush: a topic is not part of the turn's batch.
+        await store.close();
+        const again = await fixture.reopen();
+        expect(await again.roomTopic('lobby')).toEqual(topic);
+        expect(await again.roomTopic('dev')).toBeUndefined();
         await again.close();
       });
     });

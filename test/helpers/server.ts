@@ -35,6 +35,8 @@ export interface TestServer {
   reloadTls(): boolean;
   /** The /metrics and /healthz port, when started with metricsPort. */
   metricsPort: number | undefined;
+  /** The IRC port, when started with ircPort. */
+  ircPort: number | undefined;
   dataDir: string;
   options: Partial<ServerOptions>;
   /** Closes the server; safe to call twice. */
@@ -62,6 +64,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, de
     tlsPort: srv.tlsPort,
     reloadTls: () => srv.reloadTls(),
     metricsPort: srv.metricsPort,
+    ircPort: srv.ircPort,
     dataDir: options.dataDir!,
     options,
     close() {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LineEvent } from '../../src/protocol/index.js';
+import type { LineDecoder, LineEvent } from '../../src/protocol/index.js';
 import { CLIENT_FRAME_TYPES } from '../../src/protocol/parse.js';
 import { hashPassword } from '../../src/server/accounts.js';
 import type { ServerContext } from '../../src/server/context.js';
@@ -65,7 +65,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /** The room a session is in, if it is in one. */
 function roomOf(session: Session): string | undefined {
   const state = session.state;
-  return state.kind === 'active' ? state.room.key : undefined;
+  return state.kind === 'active' ? state.room?.key : undefined;
 }
 
 async function makeHarness(overrides: Partial<ServerOptions> = {}): Promise<Harness> {
@@ -95,7 +95,7 @@ async function makeHarness(overrides: Partial<ServerOptions> = {}): Promise<Harn
     const socket = new FakeConnection(opts.address ?? '127.0.0.1', opts.secure ?? false);
     const session = lifecycle.open(socket);
     // A client that ends its lines with LF: no legacy framing (and its pause).
-    if (!opts.legacy) session.decoder.push(Buffer.from('\n'), () => undefined);
+    if (!opts.legacy) (session.decoder as LineDecoder).push(Buffer.from('\n'), () => undefined);
     const client: Client = {
       session,
       socket,
@@ -471,7 +471,7 @@ describe('decoder events', () => {
     const alice = await h.guest('alice');
     bob.take();
     const emit = (event: LineEvent): void => handleEvent(h.ctx, alice.session, event);
-    alice.session.decoder.push(Buffer.concat([Buffer.from('TEXT|bad '), Buffer.from([0xff, 0xfe]), Buffer.from('\nTEXT|good\n')]), emit);
+    (alice.session.decoder as LineDecoder).push(Buffer.concat([Buffer.from('TEXT|bad '), Buffer.from([0xff, 0xfe]), Buffer.from('\nTEXT|good\n')]), emit);
     await h.settle();
     expect(alice.take()).toEqual(['ERROR|BAD_ENCODING|that line was not valid UTF-8 and was dropped', 'TEXT|alice|good']);
     expect(bob.take()).toEqual(['TEXT|alice|good']);

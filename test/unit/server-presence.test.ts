@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LOBBY, Presence, type Member, type Room } from '../../src/server/presence.js';
 
-// Presence reads only a member's `name`: plain objects stand in for sessions.
-const member = (name?: string): Member => ({ name });
+// Presence reads only a member's `name` and `audience`: plain objects stand in for sessions.
+const LINE = { kind: 'line' };
+const member = (name?: string, audience: object = LINE): Member => ({ name, audience });
+/** The epoch of the room's one audience. */
+const epochOf = (room: Room): number => [...room.audiences.values()][0]!.epoch;
 
 describe('Presence: names', () => {
   it('claim() gives a name to the first member only', () => {
@@ -73,7 +76,7 @@ describe('Presence: rooms', () => {
     const room = p.enter(a, 'dev', 'Dev');
     expect(room).toMatchObject({ key: 'dev', name: 'Dev' });
     expect([...room.members]).toEqual([a]);
-    expect(a).toEqual({ name: 'alice' });
+    expect(a).toEqual({ name: 'alice', audience: LINE });
     expect(p.room('dev')).toBe(room);
     expect(p.roomCount).toBe(1);
   });
@@ -126,9 +129,9 @@ describe('Presence: rooms', () => {
     const a = member('alice');
     const b = member('bob');
     const dev = p.enter(a, 'dev', 'dev');
-    const epoch = dev.epoch;
+    const epoch = epochOf(dev);
     expect(p.leave(b, dev)).toBeUndefined();
-    expect(dev.epoch).toBe(epoch);
+    expect(epochOf(dev)).toBe(epoch);
     expect(p.leave(a, dev)).toBe('emptied');
     expect(p.leave(a, dev)).toBeUndefined();
   });
@@ -154,15 +157,15 @@ describe('Presence: rooms', () => {
     const a = member('alice');
     const b = member('bob');
     const room = p.enter(a, 'dev', 'dev');
-    const epochs = [room.epoch];
+    const epochs = [epochOf(room)];
     p.enter(b, 'dev', 'dev');
-    epochs.push(room.epoch);
+    epochs.push(epochOf(room));
     p.namesIn(room);
     p.roomList();
     p.claim(member('carol'), 'carol', 'carol');
-    expect(room.epoch).toBe(epochs[1]); // reads and claims are no membership change
+    expect(epochOf(room)).toBe(epochs[1]); // reads and claims are no membership change
     p.leave(b, room);
-    epochs.push(room.epoch);
+    epochs.push(epochOf(room));
     expect(new Set(epochs).size).toBe(3);
     expect(epochs[1]!).toBeGreaterThan(epochs[0]!);
     expect(epochs[2]!).toBeGreaterThan(epochs[1]!);

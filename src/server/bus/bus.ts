@@ -1,5 +1,6 @@
 // Cross-node fan-out. Each node delivers to its own sessions directly and
-// publishes the same, already encoded line for the other nodes. Every
+// publishes the event (events.ts: one JSON text per line) for the other
+// nodes, which encode it for their own sessions' protocols. Every
 // envelope carries the sending node's id; a node ignores its own. A bus may
 // join the lines of one turn for one target into one event, so `line` is one
 // or more whole lines, in order.

@@ -14,7 +14,7 @@ export interface UserLocation {
   name: string;
 }
 
-/** A user of a node that died, and the room they were in. */
+/** A user of a node that died, and one room they were in (one of these per room). */
 export interface LostUser {
   name: string;
   roomKey: string;
@@ -26,9 +26,13 @@ export interface Directory {
   readonly available: boolean;
   /** Claims a name for a session; false when someone online, on any node, holds it. */
   claim(session: Session, key: string, name: string): boolean | Promise<boolean>;
-  /** Gives up a session's claim on `key`. */
+  /** Gives up a session's claim on `key`; the cluster's record of that user's rooms goes with it. */
   release(session: Session, key: string): void;
-  /** Records that a user entered or left a room (after the local presence did). */
+  /**
+   * Records that a user is now (also) in a room, or no longer in it, after
+   * the local presence did. A user may be in any number of rooms: entering
+   * one keeps the others.
+   */
   entered(user: User, room: Room<Session>): void;
   left(user: User, room: Room<Session>): void;
   /** How a room is spelled: as whoever opened it, on any node, spelled it; else `proposed`. */

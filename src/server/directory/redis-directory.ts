@@ -8,13 +8,16 @@ import { sortNames, sortRooms, type RoomCount } from '../sorting.js';
 import type { Directory, LostUser, UserLocation } from './directory.js';
 
 // Cluster presence in Redis:
-//   chat:users             hash  user key → "node \t name \t room key"   (HSETNX: one winner per name)
+//   chat:users             hash  user key → "node \t name \t"            (HSETNX: one winner per name)
+//   chat:user-rooms:<user> set   room keys a user is in (any number of them)
 //   chat:node-users:<node> set   user keys a node holds (what to clean up when it dies)
 //   chat:members:<room>    hash  user key → name                        (USERS across nodes)
 //   chat:rooms             hash  room key → room name, while it has members (ROOMS)
 //   chat:nodes             hash  node → JSON figures, refreshed with the heartbeat
 //   chat:alive:<node>      string with a TTL, refreshed every second: the node's heartbeat
 // Multi-key updates run as Lua scripts, so a node dying halfway leaves nothing half-done.
+// The chat:users value keeps its trailing tab: older nodes kept the one room
+// there, and a value of theirs is still read (and cleaned up) correctly.
 
 export const HEARTBEAT_MS = 1000;
 export const NODE_TTL_MS = 3000;
@@ -22,50 +25,65 @@ export const NODE_TTL_MS = 3000;
 const USERS = 'chat:users';
 const ROOMS = 'chat:rooms';
 const NODES = 'chat:nodes';
+const USER_ROOMS = 'chat:user-rooms:';
 const nodeUsersKey = (node: string) => `chat:node-users:${node}`;
+const userRoomsKey = (user: string) => `${USER_ROOMS}${user}`;
 const membersKey = (room: string) => `chat:members:${room}`;
 const aliveKey = (node: string) => `chat:alive:${node}`;
 const reapLockKey = (node: string) => `chat:reaping:${node}`;
 
-// Sets a user's entry when free or already this node's. ARGV: user key, node, name, room key.
+// Sets a user's entry when free or already this node's. ARGV: user key, node, name.
 const CLAIM = `
 local v = redis.call('HGET', '${USERS}', ARGV[1])
 if v and string.sub(v, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '\\t' then return 0 end
-redis.call('HSET', '${USERS}', ARGV[1], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4])
+redis.call('HSET', '${USERS}', ARGV[1], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t')
 redis.call('SADD', 'chat:node-users:' .. ARGV[2], ARGV[1])
 return 1`;
 
-// Moves a user of this node into a room. ARGV: user key, node, name, room key, room name.
+// Puts a user of this node in a room too (other rooms are kept). ARGV: user key, node, name, room key, room name.
 const ENTER = `
 local v = redis.call('HGET', '${USERS}', ARGV[1])
 if not v or string.sub(v, 1, string.len(ARGV[2]) + 1) ~= ARGV[2] .. '\\t' then return 0 end
-redis.call('HSET', '${USERS}', ARGV[1], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4])
 redis.call('HSET', 'chat:members:' .. ARGV[4], ARGV[1], ARGV[3])
 redis.call('HSETNX', '${ROOMS}', ARGV[4], ARGV[5])
+redis.call('SADD', '${USER_ROOMS}' .. ARGV[1], ARGV[4])
 return 1`;
 
-// Takes a user out of a room. ARGV: user key, room key.
+// Takes a user out of one room. ARGV: user key, room key.
 const LEAVE = `
 redis.call('HDEL', 'chat:members:' .. ARGV[2], ARGV[1])
+redis.call('SREM', '${USER_ROOMS}' .. ARGV[1], ARGV[2])
 if redis.call('HLEN', 'chat:members:' .. ARGV[2]) == 0 then redis.call('HDEL', '${ROOMS}', ARGV[2]) end
 return 1`;
 
-// Removes a user held by a node, with its room membership. ARGV: user key, node.
-// Returns {name, room key, room name} when the entry was that node's.
+// Removes a user held by a node, from every room they are in. ARGV: user key, node.
+// Returns {name, room key, room name, room key, room name, ...} when the entry
+// was that node's: the rooms that listed them, sorted by key.
 const REMOVE = `
 local v = redis.call('HGET', '${USERS}', ARGV[1])
 redis.call('SREM', 'chat:node-users:' .. ARGV[2], ARGV[1])
 if not v then return false end
-local node, name, room = string.match(v, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')
+local node, name, legacy = string.match(v, '^([^\\t]*)\\t([^\\t]*)\\t?([^\\t]*)$')
 if node ~= ARGV[2] then return false end
 redis.call('HDEL', '${USERS}', ARGV[1])
-local roomName = ''
-if room ~= '' then
-  roomName = redis.call('HGET', '${ROOMS}', room) or room
-  redis.call('HDEL', 'chat:members:' .. room, ARGV[1])
+local rooms = redis.call('SMEMBERS', '${USER_ROOMS}' .. ARGV[1])
+redis.call('DEL', '${USER_ROOMS}' .. ARGV[1])
+if legacy ~= '' then
+  local known = false
+  for _, room in ipairs(rooms) do if room == legacy then known = true end end
+  if not known then table.insert(rooms, legacy) end
+end
+table.sort(rooms)
+local out = {name}
+for _, room in ipairs(rooms) do
+  local roomName = redis.call('HGET', '${ROOMS}', room) or room
+  if redis.call('HDEL', 'chat:members:' .. room, ARGV[1]) == 1 then
+    table.insert(out, room)
+    table.insert(out, roomName)
+  end
   if redis.call('HLEN', 'chat:members:' .. room) == 0 then redis.call('HDEL', '${ROOMS}', room) end
 end
-return {name, room, roomName}`;
+return out`;
 
 export interface NodeFigures {
   connections: number;
@@ -115,7 +133,7 @@ export class RedisDirectory implements Directory {
     const presence = this.node.presence;
     if (!presence.claim(session, key, name)) return false;
     try {
-      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, name, ''] });
+      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, name] });
       if (won === 1) return true;
       presence.release(session, key);
       return false;
@@ -271,18 +289,28 @@ export class RedisDirectory implements Directory {
       .exec();
   }
 
-  /** After an outage: put this node's users back, and drop entries of users who left meanwhile. */
+  /**
+   * After an outage: put this node's users back in every room they are in,
+   * and drop what they left meanwhile (entries of users gone, rooms parted).
+   */
   private async reregister(): Promise<void> {
     const local = new Set<string>();
     for (const [key, session] of [...this.node.presence.claimed()]) {
       local.add(key);
-      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, session.name ?? key, ''] });
+      const won = await this.client.eval(CLAIM, { arguments: [key, this.node.nodeId, session.name ?? key] });
       if (won !== 1) {
         this.log.warn('name-lost-in-outage', { session: session.id, name: session.name });
         continue;
       }
-      const state = session.state;
-      if (state.kind === 'active') this.entered(state, state.room);
+      const user = session.user;
+      if (user === undefined) continue;
+      for (const room of session.rooms()) this.entered(user, room);
+      const listed = await this.client.sMembers(userRoomsKey(key));
+      // Compared with the rooms as they are now: one entered while SMEMBERS was out must stay.
+      const current = new Set<string>();
+      for (const room of session.rooms()) current.add(room.key);
+      const parted = listed.filter((room) => !current.has(room));
+      await Promise.all(parted.map((room) => this.client.eval(LEAVE, { arguments: [key, room] })));
     }
     for (const key of await this.client.sMembers(nodeUsersKey(this.node.nodeId))) {
       if (!local.has(key)) await this.client.eval(REMOVE, { arguments: [key, this.node.nodeId] });
@@ -302,13 +330,15 @@ export class RedisDirectory implements Directory {
     }
   }
 
-  /** Removes every user a node held; with `announce`, tells their rooms they left. */
+  /** Removes every user a node held, from all their rooms; with `announce`, tells each room they left. */
   private async reapNode(node: string, announce: boolean): Promise<void> {
     const keys = await this.client.sMembers(nodeUsersKey(node));
     const lost: LostUser[] = [];
     for (const key of keys) {
-      const removed = (await this.client.eval(REMOVE, { arguments: [key, node] })) as [string, string, string] | null;
-      if (removed && removed[1] !== '') lost.push({ name: removed[0], roomKey: removed[1], roomName: removed[2] });
+      const removed = (await this.client.eval(REMOVE, { arguments: [key, node] })) as string[] | null;
+      if (!removed) continue;
+      // One LostUser per room they were in: each room is told.
+      for (let i = 1; i + 1 < removed.length; i += 2) lost.push({ name: removed[0]!, roomKey: removed[i]!, roomName: removed[i + 1]! });
     }
     await this.client.del(nodeUsersKey(node));
     if (announce && lost.length > 0) this.usersLost(lost);

@@ -1,6 +1,6 @@
 import { encodeHistory, encodePong, encodeStats, encodeSystem } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { ActiveState, Session } from '../session.js';
+import type { InRoomState, Session } from '../session.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
@@ -10,7 +10,7 @@ const HISTORY_STEP = 50;
 /** HISTORY without a count. */
 export const DEFAULT_HISTORY_COUNT = 20;
 
-export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>, { room }: ActiveState): Promise<void> {
+export async function history(ctx: ServerContext, session: Session, frame: FrameOf<'HISTORY'>, { room }: InRoomState): Promise<void> {
   requireDirectory(ctx);
   const count = Math.min(frame.count ?? DEFAULT_HISTORY_COUNT, ctx.options.historyMax);
   const messages = await ctx.history.recent(room.key, count);

@@ -1,4 +1,4 @@
-import { ChatError, checkName, codePointLength, encodePrivate, encodeSuccess, encodeSystem, nameSkeleton, untilText } from '../../protocol/index.js';
+import { ChatError, checkName, codePointLength, encodeSuccess, nameSkeleton, untilText } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import { isLoopback } from '../admission.js';
 import type { ServerContext } from '../context.js';
@@ -12,15 +12,53 @@ import { requireDirectory } from './availability.js';
 import type { FrameOf } from './types.js';
 
 export async function login(ctx: ServerContext, session: Session, frame: FrameOf<'LOGIN'>): Promise<void> {
+  const claimed = await claimName(ctx, session, frame.name, { password: frame.password, register: true });
+  if (claimed === undefined) return;
+  const { name, key, account, registered } = claimed;
+  const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
+  session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
+  await session.separateLoginReply();
+  if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
+  for (const line of ctx.motd.lines) session.send(line);
+
+  if (account !== undefined) await deliverMailbox(ctx, session, key);
+}
+
+/** How a login proves its name: a password (which may register a free name), or an account already checked (IRC's SASL). */
+export interface Credentials {
+  password?: string | undefined;
+  /** An account whose password this connection has already given. */
+  verified?: Account | undefined;
+  /** Whether a password for a free name registers it (the line protocol) or is refused (IRC). */
+  register: boolean;
+}
+
+export interface Claimed {
+  name: string;
+  key: string;
+  account: Account | undefined;
+  /** The account was made by this login. */
+  registered: boolean;
+}
+
+/**
+ * The name checks of every login, whatever the protocol: the name's rules,
+ * bans, the password or the guest rules (look-alikes), a stale session of
+ * the same account replaced, and the claim across the cluster. Leaves the
+ * session 'joining' under its name; undefined if it closed meanwhile.
+ */
+export async function claimName(ctx: ServerContext, session: Session, raw: string, credentials: Credentials): Promise<Claimed | undefined> {
   const before = session.state;
   if (before.kind !== 'greeting') throw new ChatError('ALREADY_LOGGED_IN', `you are already logged in as ${session.name ?? 'someone'}`);
-  const check = checkName(frame.name);
+  const check = checkName(raw);
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   const { key } = check;
-  if (frame.password !== undefined) requireSafePasswordPath(ctx, session);
+  const { password, verified } = credentials;
+  const proven = verified !== undefined && verified.key === key;
+  if (password !== undefined && !proven) requireSafePasswordPath(ctx, session);
   // A registered user may take their name back from a stale connection of their own, with the password.
   const holder = ctx.presence.user(key);
-  if (holder !== undefined && (frame.password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
+  if (holder !== undefined && !proven && (password === undefined || (await ctx.store.getAccount(key)) === undefined)) {
     throw new ChatError('NAME_TAKEN', `${check.name} is already online`);
   }
   requireDirectory(ctx);
@@ -30,39 +68,34 @@ export async function login(ctx: ServerContext, session: Session, frame: FrameOf
   let account: Account | undefined;
   let registered = false;
   try {
-    if (frame.password === undefined) await requireGuestName(ctx, key, check.name);
-    else ({ account, registered } = await authenticate(ctx, session, key, check.name, frame.password));
+    if (proven) account = verified;
+    else if (password === undefined) await requireGuestName(ctx, key, check.name);
+    else ({ account, registered } = await authenticate(ctx, session, key, check.name, password, credentials.register));
   } finally {
     // A refused login leaves the connection free to try again.
     if (session.state.kind === 'authenticating') session.setState({ kind: 'greeting' });
   }
-  if (!session.open) return;
+  if (!session.open) return undefined;
   const name = account?.name ?? check.name;
   const stale = ctx.presence.user(key);
   if (stale !== undefined && account !== undefined) {
     ctx.log.info('session-replaced', { session: stale.id, by: session.id, name });
-    stale.end('replaced', encodeSystem(`you logged in as ${name} from another connection; this one is closed`));
+    stale.endWith('replaced', undefined, `you logged in as ${name} from another connection; this one is closed`);
   }
   if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
     // It closed while the claim was on its way: nobody else will give the name back.
     ctx.directory.release(session, key);
-    return;
+    return undefined;
   }
 
   session.registered = account !== undefined;
   session.setState({ kind: 'joining', name, key });
   // Read once the name is held here: a mute from now on reaches this session (moderation.ts).
   session.mute = (await ctx.store.sanctionsFor(key, undefined, ctx.clock())).mute;
-  if (!session.open) return;
-  ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address });
-  const note = account === undefined ? ' (guest)' : registered ? ` (registered: from now on ${name} needs this password)` : '';
-  session.send(encodeSuccess(`Welcome, ${name}! You are in ${LOBBY}.${note}`));
-  await session.separateLoginReply();
-  if (!(await moveToRoom(ctx, session, LOBBY, LOBBY))) return;
-  for (const line of ctx.motd.lines) session.send(line);
-
-  if (account !== undefined) await deliverMailbox(ctx, session, key);
+  if (!session.open) return undefined;
+  ctx.log.info('login', { session: session.id, name, registered: account !== undefined, address: session.address, protocol: session.protocol });
+  return { name, key, account, registered };
 }
 
 /**
@@ -106,14 +139,14 @@ const MAILBOX_STEP = 50;
  * marked delivered only once the socket has sent it, so a connection lost
  * half way keeps the rest (and at worst the step in flight comes again).
  */
-async function deliverMailbox(ctx: ServerContext, session: Session, key: string): Promise<void> {
+export async function deliverMailbox(ctx: ServerContext, session: Session, key: string): Promise<void> {
   const { count } = await ctx.store.mailbox(key);
   if (count === 0 || !session.loggedIn) return;
-  session.send(encodeSystem(`${count} private message${count === 1 ? '' : 's'} arrived while you were away`));
+  session.sendNotice(`${count} private message${count === 1 ? '' : 's'} arrived while you were away`);
   for (;;) {
     const step = await ctx.store.peekUndelivered(key, MAILBOX_STEP);
     if (step.length === 0 || !session.loggedIn) return;
-    for (const m of step) session.send(encodePrivate(m.from, m.message));
+    for (const m of step) session.send(session.dialect.user({ kind: 'private', from: m.from, message: m.message, time: m.time }));
     await session.outbox.drained();
     if (!session.loggedIn) return;
     await ctx.store.markDelivered(key, step.map((m) => m.ref));
@@ -140,16 +173,18 @@ async function refuseLookalike(ctx: ServerContext, key: string, name: string): P
   if (registered !== undefined) throw new ChatError('NAME_TAKEN', `${name} looks too much like the registered name ${registered}`);
 }
 
-/** Logs in to a registered name, or registers a free one. */
-async function authenticate(
+/** Logs in to a registered name, or registers a free one (with `register`). */
+export async function authenticate(
   ctx: ServerContext,
   session: Session,
   key: string,
   name: string,
   password: string,
+  register = true,
 ): Promise<{ account: Account; registered: boolean }> {
   const guard = ctx.loginGuard;
   let account = await ctx.store.getAccount(key);
+  if (account === undefined && !register) throw new ChatError('BAD_PASSWORD', `${name} is not a registered name`);
   if (account === undefined) {
     await refuseLookalike(ctx, key, name);
     requirePasswordLength(ctx, password, `${name} is not registered yet, and a new account needs`);

@@ -2,16 +2,15 @@ import {
   ChatError,
   checkName,
   codePointLength,
-  encodePrivate,
   encodeSent,
   encodeSystem,
-  encodeText,
   hasVisible,
   nameKey,
   stripUnsafe,
 } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { ActiveState, Session, User } from '../session.js';
+import type { InRoomState, Session, User } from '../session.js';
+import type { Room } from '../presence.js';
 import { requireUnmuted } from '../moderation.js';
 import { requireDirectory } from './availability.js';
 import { whenReady, type FrameOf } from './types.js';
@@ -39,36 +38,62 @@ function withoutOwnPrefix(me: User, message: string): string {
   return message;
 }
 
-export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>, me: ActiveState): void {
+export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'>, me: InRoomState): void {
+  postToRoom(ctx, session, me, me.room, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
+}
+
+/**
+ * A message into a room: checked, recorded, relayed to every member (but
+ * `except`, an IRC sender that asked for no echo) and pledged to the store.
+ */
+export function postToRoom(ctx: ServerContext, session: Session, me: User, room: Room<Session>, raw: string, except?: Session, notice = false): void {
   requireDirectory(ctx);
   requireUnmuted(ctx, session);
   takeMessageToken(session);
-  const message = cleanMessage(ctx, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
-  const { room, name: from } = me;
+  const message = cleanMessage(ctx, raw);
+  const from = me.name;
   const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
   ctx.history.record(record);
-  const line = ctx.relay.toRoom(room, encodeText(from, message));
-  ctx.pledges.add({ sender: session, lines: [line], record });
+  const lines = ctx.relay.toRoom(room, { kind: 'text', from, message, time: record.time, ...(notice ? { notice } : {}) }, except);
+  ctx.pledges.add({ sender: session, lines, record });
   ctx.stats.messagesRelayed++;
   ctx.stats.roomMessages++;
 }
 
-export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>, me: ActiveState): void | Promise<void> {
+/** What the sender of a private message is told, in its protocol; returns the Buffers queued (for the pledge). */
+export type PrivateAck = (to: string, message: string, offline: boolean) => Buffer[];
+
+function lineAck(session: Session): PrivateAck {
+  return (to, message, offline) => {
+    const sent = Buffer.from(encodeSent(to, message));
+    session.send(sent);
+    if (!offline) return [sent];
+    const later = Buffer.from(encodeSystem(`${to} is offline; they will get your message when they next log in`));
+    session.send(later);
+    return [sent, later];
+  };
+}
+
+export function privateMessage(ctx: ServerContext, session: Session, frame: FrameOf<'PRIVATE'>, me: InRoomState): void | Promise<void> {
+  return sendPrivate(ctx, session, me, frame.to, frame.message, lineAck(session));
+}
+
+/** A private message to a user online on any node, or kept for a registered one who is offline. */
+export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: string, raw: string, ack: PrivateAck): void | Promise<void> {
   requireDirectory(ctx);
   requireUnmuted(ctx, session);
   takeMessageToken(session);
-  const target = checkName(frame.to);
-  if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(frame.to).slice(0, 64)}`);
-  const message = cleanMessage(ctx, frame.message);
+  const target = checkName(to);
+  if (!target.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(to).slice(0, 64)}`);
+  const message = cleanMessage(ctx, raw);
   const { name: from, key: fromKey } = me;
   const time = ctx.clock();
   return whenReady(ctx.directory.locate(target.key), (online) => {
-    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message });
+    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message }, ack);
     ctx.store.appendPrivate({ time, from, fromKey, to: online.name, toKey: target.key, message, delivered: true });
-    const delivered = ctx.relay.toUser(online.node, target.key, encodePrivate(from, message));
-    const sent = Buffer.from(encodeSent(online.name, message));
-    session.send(sent);
-    ctx.pledges.add({ sender: session, lines: delivered === undefined ? [sent] : [delivered, sent] });
+    const delivered = ctx.relay.toUser(online.node, target.key, { kind: 'private', from, message, time });
+    const acked = ack(online.name, message, false);
+    ctx.pledges.add({ sender: session, lines: delivered === undefined ? acked : [delivered, ...acked] });
     ctx.stats.messagesRelayed++;
     ctx.stats.privateMessages++;
   });
@@ -81,6 +106,7 @@ async function storeForLater(
   key: string,
   name: string,
   record: { time: number; from: string; fromKey: string; message: string },
+  ack: PrivateAck,
 ): Promise<void> {
   const message = record.message;
   const account = await ctx.store.getAccount(key);
@@ -91,10 +117,6 @@ async function storeForLater(
     throw new ChatError('MAILBOX_FULL', `${account.name} is offline and their mailbox is full; try again once they have read it`);
   }
   ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
-  const sent = Buffer.from(encodeSent(account.name, message));
-  const later = Buffer.from(encodeSystem(`${account.name} is offline; they will get your message when they next log in`));
-  session.send(sent);
-  session.send(later);
-  ctx.pledges.add({ sender: session, lines: [sent, later] });
+  ctx.pledges.add({ sender: session, lines: ack(account.name, message, true) });
   ctx.stats.privateMessages++;
 }

@@ -2,7 +2,7 @@ import { ChatError, checkName, codePointLength, doneNotice, encodeSystem, lifted
 import type { ServerContext } from '../context.js';
 import { addressKey } from '../login-guard.js';
 import { MAX_REASON_CHARS, enforce, isOperator } from '../moderation.js';
-import type { ActiveState, Session } from '../session.js';
+import type { InRoomState, Session, User } from '../session.js';
 import type { ModerationAction, ModlogEntry } from '../storage/store.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, type FrameOf, type FrameType } from './types.js';
@@ -17,9 +17,10 @@ export const MAX_MODLOG_COUNT = 500;
 
 const STORE_FAILED = 'the moderation store could not be written, so nothing was done; try again';
 
-/** Only a registered operator who logged in with the password may moderate. */
-async function requireOperator(ctx: ServerContext, session: Session, me: ActiveState, type: FrameType): Promise<void> {
-  if (session.registered && (await isOperator(ctx, me.key))) return;
+/** Only a registered operator who logged in with the password (or gave it to IRC's OPER) may moderate. */
+async function requireOperator(ctx: ServerContext, session: Session, me: User, type: FrameType | 'KICK'): Promise<void> {
+  const proven = me.key === session.user?.key ? session.registered : session.operator?.key === me.key;
+  if (proven && (await isOperator(ctx, me.key))) return;
   throw new ChatError('NOT_ALLOWED', `only operators may send ${type}`);
 }
 
@@ -29,7 +30,7 @@ interface Target {
 }
 
 /** The user an action is aimed at: a valid name, not oneself, not an operator. */
-async function requireTarget(ctx: ServerContext, me: ActiveState, raw: string): Promise<Target> {
+async function requireTarget(ctx: ServerContext, me: User, raw: string): Promise<Target> {
   const check = checkName(raw);
   if (!check.ok) throw new ChatError('NO_SUCH_USER', `no user called ${stripUnsafe(raw).slice(0, 64)}`);
   if (check.key === me.key) throw new ChatError('NOT_ALLOWED', 'you cannot do that to yourself');
@@ -72,7 +73,7 @@ async function stored<T>(write: Promise<T>): Promise<T> {
   }
 }
 
-export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<'KICK'>, me: ActiveState): Promise<void> {
+export async function kick(ctx: ServerContext, session: Session, frame: Pick<FrameOf<'KICK'>, 'name' | 'reason'>, me: User): Promise<void> {
   requireDirectory(ctx);
   await requireOperator(ctx, session, me, 'KICK');
   const reason = cleanReason(frame.reason);
@@ -83,11 +84,11 @@ export async function kick(ctx: ServerContext, session: Session, frame: FrameOf<
   await stored(ctx.store.appendModlog(done));
   logEvent(ctx, done);
   await enforce(ctx, { type: 'kick', key: target.key, by: me.name, reason });
-  session.send(encodeSystem(doneNotice('kicked', online.name, '', reason)));
+  session.sendNotice(doneNotice('kicked', online.name, '', reason));
 }
 
 /** BAN and MUTE: the sanction and its log entry stored at once, then carried out on every node. */
-async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN' | 'MUTE'>, me: ActiveState): Promise<void> {
+async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN' | 'MUTE'>, me: InRoomState): Promise<void> {
   requireDirectory(ctx);
   await requireOperator(ctx, session, me, frame.type);
   const reason = cleanReason(frame.reason);
@@ -103,19 +104,19 @@ async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'
   await stored(ctx.store.putSanction(sanction, done));
   logEvent(ctx, done);
   await stored(enforce(ctx, { type: kind, key: target.key, by: me.name, reason, until }));
-  session.send(encodeSystem(doneNotice(kind === 'ban' ? 'banned' : 'muted', target.name, duration(frame.minutes, until), reason)));
+  session.sendNotice(doneNotice(kind === 'ban' ? 'banned' : 'muted', target.name, duration(frame.minutes, until), reason));
 }
 
-export function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: ActiveState): Promise<void> {
+export function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: InRoomState): Promise<void> {
   return impose(ctx, session, frame, me);
 }
 
-export function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: ActiveState): Promise<void> {
+export function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: InRoomState): Promise<void> {
   return impose(ctx, session, frame, me);
 }
 
 /** UNBAN and UNMUTE. */
-async function lift(ctx: ServerContext, session: Session, me: ActiveState, raw: string, kind: 'ban' | 'mute'): Promise<void> {
+async function lift(ctx: ServerContext, session: Session, me: InRoomState, raw: string, kind: 'ban' | 'mute'): Promise<void> {
   requireDirectory(ctx);
   const type = kind === 'ban' ? 'UNBAN' : 'UNMUTE';
   await requireOperator(ctx, session, me, type);
@@ -126,19 +127,19 @@ async function lift(ctx: ServerContext, session: Session, me: ActiveState, raw: 
   const lifted = await stored(ctx.store.liftSanction(kind, check.key, done));
   const past = kind === 'ban' ? 'banned' : 'muted';
   if (!lifted) {
-    session.send(encodeSystem(`${check.name} is not ${past}`));
+    session.sendNotice(`${check.name} is not ${past}`);
     return;
   }
   logEvent(ctx, done);
   if (kind === 'mute') await enforce(ctx, { type: 'unmute', key: check.key, by: me.name });
-  session.send(encodeSystem(liftedNotice(check.name, past)));
+  session.sendNotice(liftedNotice(check.name, past));
 }
 
-export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: ActiveState): Promise<void> {
+export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: InRoomState): Promise<void> {
   return lift(ctx, session, me, frame.name, 'ban');
 }
 
-export function unmute(ctx: ServerContext, session: Session, frame: FrameOf<'UNMUTE'>, me: ActiveState): Promise<void> {
+export function unmute(ctx: ServerContext, session: Session, frame: FrameOf<'UNMUTE'>, me: InRoomState): Promise<void> {
   return lift(ctx, session, me, frame.name, 'mute');
 }
 
@@ -152,7 +153,7 @@ export function modlogLine(entry: ModlogEntry): string {
   return `${time} ${entry.operator} ${PAST[entry.action]} ${entry.target}${span}${because(entry.reason)}`;
 }
 
-export async function modlog(ctx: ServerContext, session: Session, frame: FrameOf<'MODLOG'>, me: ActiveState): Promise<void> {
+export async function modlog(ctx: ServerContext, session: Session, frame: FrameOf<'MODLOG'>, me: InRoomState): Promise<void> {
   await requireOperator(ctx, session, me, 'MODLOG');
   const count = Math.min(frame.count ?? DEFAULT_MODLOG_COUNT, MAX_MODLOG_COUNT);
   const entries = await ctx.store.recentModlog(count);

@@ -1,12 +1,12 @@
 import { ChatError, PASSWORD_CHANGED, encodeSystem } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import type { ServerContext } from '../context.js';
-import type { ActiveState, Session } from '../session.js';
+import type { InRoomState, Session } from '../session.js';
 import { requirePasswordLength, requireSafePasswordPath } from './login.js';
 import type { FrameOf } from './types.js';
 
 /** PASSWORD|old|new: one's own password, the old one checked like a login's (and throttled alike). */
-export async function password(ctx: ServerContext, session: Session, frame: FrameOf<'PASSWORD'>, me: ActiveState): Promise<void> {
+export async function password(ctx: ServerContext, session: Session, frame: FrameOf<'PASSWORD'>, me: InRoomState): Promise<void> {
   if (!session.registered) throw new ChatError('NOT_ALLOWED', 'guests have no password: log in with LOGIN|name|password to register a name');
   requireSafePasswordPath(ctx, session);
   requirePasswordLength(ctx, frame.password);

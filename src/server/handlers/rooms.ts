@@ -1,12 +1,12 @@
 import { ChatError, checkName, encodeRooms, encodeSystem, encodeUsers } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { moveToRoom } from '../membership.js';
-import type { ActiveState, Session } from '../session.js';
+import type { InRoomState, Session } from '../session.js';
 import { requireUnmuted } from '../moderation.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, whenReady, type FrameOf } from './types.js';
 
-export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>, me: ActiveState): Promise<void> {
+export async function join(ctx: ServerContext, session: Session, frame: FrameOf<'JOIN'>, me: InRoomState): Promise<void> {
   const check = checkName(frame.room, 'room name');
   if (!check.ok) throw new ChatError('BAD_NAME', check.reason);
   requireDirectory(ctx);
@@ -20,7 +20,7 @@ export async function join(ctx: ServerContext, session: Session, frame: FrameOf<
   await moveToRoom(ctx, session, check.key, check.name);
 }
 
-export function users(ctx: ServerContext, session: Session, _frame: FrameOf<'USERS'>, me: ActiveState): void | Promise<void> {
+export function users(ctx: ServerContext, session: Session, _frame: FrameOf<'USERS'>, me: InRoomState): void | Promise<void> {
   requireDirectory(ctx);
   return whenReady(ctx.directory.namesIn(me.room), (names) => sendCharged(session, encodeUsers(names)));
 }

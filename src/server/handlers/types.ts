@@ -1,6 +1,6 @@
 import type { ClientFrame } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import type { ActiveState, Session } from '../session.js';
+import type { InRoomState, Session } from '../session.js';
 
 export type FrameType = ClientFrame['type'];
 export type FrameOf<T extends FrameType> = Extract<ClientFrame, { type: T }>;
@@ -13,7 +13,7 @@ export type UserFrameType = Exclude<FrameType, OpenFrameType>;
 export type OpenHandler<T extends OpenFrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>) => void | Promise<void>;
 
 /** A handler of a logged-in frame gets the session's identity and room with it. */
-export type UserHandler<T extends UserFrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>, me: ActiveState) => void | Promise<void>;
+export type UserHandler<T extends UserFrameType> = (ctx: ServerContext, session: Session, frame: FrameOf<T>, me: InRoomState) => void | Promise<void>;
 
 /** One handler per frame type: a missing one is a compile error. */
 export type OpenHandlerTable = { [T in OpenFrameType]: OpenHandler<T> };

@@ -1,6 +1,6 @@
 import { nameSkeleton } from '../../protocol/index.js';
 import type { RedisClient } from '../redis-connections.js';
-import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, SanctionKind, Sanctions, Store } from './store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, RoomTopic, Sanction, SanctionKind, Sanctions, Store } from './store.js';
 
 // Cluster mode's store: room history in one capped stream per room, private
 // messages in a capped stream (the record) plus a list per addressee of those
@@ -25,6 +25,8 @@ export const redisKeys = {
   banAddresses: (userKey: string) => `chat:ban-addresses:${userKey}`,
   addressBans: (address: string) => `chat:address-bans:${address}`,
   modlog: 'chat:modlog',
+  /** room key → JSON of the room's topic. */
+  topics: 'chat:topics',
   /** The health check's write. */
   health: 'chat:health',
 };
@@ -344,6 +346,22 @@ export class RedisStore implements Store {
   async recentModlog(limit: number): Promise<ModlogEntry[]> {
     const items = await this.client.lRange(redisKeys.modlog, -limit, -1);
     return items.map((item) => JSON.parse(item) as ModlogEntry);
+  }
+
+  async roomTopic(roomKey: string): Promise<RoomTopic | undefined> {
+    const value = await this.client.hGet(redisKeys.topics, roomKey);
+    if (value === null || value === undefined) return undefined;
+    const { room, topic, by, at } = JSON.parse(value) as RoomTopic;
+    return { roomKey, room, topic, by, at };
+  }
+
+  async setRoomTopic(topic: RoomTopic): Promise<void> {
+    if (topic.topic === '') {
+      await this.client.hDel(redisKeys.topics, topic.roomKey);
+      return;
+    }
+    const { roomKey, room, by, at } = topic;
+    await this.client.hSet(redisKeys.topics, roomKey, JSON.stringify({ roomKey, room, topic: topic.topic, by, at }));
   }
 
   async checkWritable(now: number): Promise<void> {

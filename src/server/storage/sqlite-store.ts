@@ -7,7 +7,7 @@ import { BatchInsert } from './batch-insert.js';
 import { prepareDataDir } from './data-dir.js';
 import { migrateRoomIndex, ROOM_SCHEMA, RoomLog } from './room-log.js';
 import { nameSkeleton } from '../../protocol/index.js';
-import type { Account, ModlogEntry, PrivateMessage, RoomMessage, Sanction, SanctionKind, Sanctions, Store } from './store.js';
+import type { Account, ModlogEntry, PrivateMessage, RoomMessage, RoomTopic, Sanction, SanctionKind, Sanctions, Store } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS private_messages (
@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS modlog (
   target TEXT NOT NULL,
   minutes INTEGER,
   reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS room_topics (
+  room_key TEXT PRIMARY KEY,
+  room TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  set_by TEXT NOT NULL,
+  set_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS health (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -133,6 +140,7 @@ function openChecked(file: string): Database.Database {
 type PrivateRow = { id: number; time: number; sender: string; sender_key: string; recipient: string; recipient_key: string; body: string };
 type AccountRow = { name_key: string; name: string; secret: string; created_at: number; operator: number };
 type SanctionRow = { kind: SanctionKind; name_key: string; name: string; until: number; by_name: string; reason: string; at: number };
+type TopicRow = { room_key: string; room: string; topic: string; set_by: string; set_at: number };
 type ModlogRow = { time: number; operator: string; action: ModlogEntry['action']; target: string; minutes: number | null; reason: string };
 
 const toAccount = (row: AccountRow): Account => ({
@@ -159,6 +167,9 @@ export class SqliteStore implements Store {
   private readonly insertAccount: Database.Statement;
   private readonly selectLookalike: Database.Statement;
   private readonly moderation: ModerationStatements;
+  private readonly selectTopic: Database.Statement;
+  private readonly putTopic: Database.Statement;
+  private readonly deleteTopic: Database.Statement;
   private readonly writeBatch: () => void;
   private readonly checkpointer: Checkpointer | undefined;
 
@@ -199,6 +210,9 @@ export class SqliteStore implements Store {
     this.moderation = new ModerationStatements(this.db);
     this.insertAccount = this.db.prepare('INSERT OR IGNORE INTO accounts (name_key, name, secret, created_at, skeleton) VALUES (?, ?, ?, ?, ?)');
     this.selectLookalike = this.db.prepare('SELECT name FROM accounts WHERE skeleton = ? AND name_key <> ? LIMIT 1');
+    this.selectTopic = this.db.prepare('SELECT room_key, room, topic, set_by, set_at FROM room_topics WHERE room_key = ?');
+    this.putTopic = this.db.prepare('INSERT OR REPLACE INTO room_topics (room_key, room, topic, set_by, set_at) VALUES (?, ?, ?, ?, ?)');
+    this.deleteTopic = this.db.prepare('DELETE FROM room_topics WHERE room_key = ?');
     const write = this.db.transaction(() => {
       this.rooms.append(this.pendingRooms);
       this.insertPrivates.run(this.pendingPrivates);
@@ -359,6 +373,17 @@ export class SqliteStore implements Store {
 
   private logEntry(entry: ModlogEntry): void {
     this.moderation.appendModlog.run(entry.time, entry.operator, entry.action, entry.target, entry.minutes ?? null, entry.reason);
+  }
+
+  async roomTopic(roomKey: string): Promise<RoomTopic | undefined> {
+    const row = this.selectTopic.get(roomKey) as TopicRow | undefined;
+    return row && { roomKey: row.room_key, room: row.room, topic: row.topic, by: row.set_by, at: row.set_at };
+  }
+
+  // Async, so a failed write (a full disk) rejects rather than throws into the caller.
+  async setRoomTopic(topic: RoomTopic): Promise<void> {
+    if (topic.topic === '') this.deleteTopic.run(topic.roomKey);
+    else this.putTopic.run(topic.roomKey, topic.room, topic.topic, topic.by, topic.at);
   }
 
   async checkWritable(now: number): Promise<void> {

@@ -67,6 +67,18 @@ export interface ModlogEntry {
   reason: string;
 }
 
+/** A room's topic (TOPIC), kept across restarts. */
+export interface RoomTopic {
+  roomKey: string;
+  /** The room's spelling when the topic was set. */
+  room: string;
+  topic: string;
+  /** Who set it (their name). */
+  by: string;
+  /** When, ms since the epoch. */
+  at: number;
+}
+
 export interface Store {
   appendRoom(message: RoomMessage): void;
   appendPrivate(message: PrivateMessage): void;
@@ -117,6 +129,10 @@ export interface Store {
   appendModlog(entry: ModlogEntry): Promise<void>;
   /** The last `limit` entries, oldest first. */
   recentModlog(limit: number): Promise<ModlogEntry[]>;
+  /** The room's topic; undefined when none is set. */
+  roomTopic(roomKey: string): Promise<RoomTopic | undefined>;
+  /** Sets the topic (an empty `topic` clears it: roomTopic then gives undefined). Written at once, not with the turn's batch. */
+  setRoomTopic(topic: RoomTopic): Promise<void>;
   /** Writes a little (the time, in a place of its own): throws, saying why, when the store cannot take writes (the health check). */
   checkWritable(now: number): Promise<void>;
   close(): void | Promise<void>;

@@ -96,6 +96,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   keepAliveMs: number;
+  /** The last line to a connection refused at admission, in the listener's protocol (the line protocol's ERROR by default). */
+  refusalLine?: (reason: string) => string;
 }
 
 /** A listening net.Server (or tls.Server) whose sockets go through admission. */
@@ -173,7 +175,7 @@ export class SocketListener {
     const refusal = this.admission.admit(address);
     if (refusal !== undefined) {
       this.log.warn('connection-refused', { address, reason: refusal });
-      socket.end(encodeError('SERVER_FULL', refusal));
+      socket.end(this.options.refusalLine?.(refusal) ?? encodeError('SERVER_FULL', refusal));
       setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }

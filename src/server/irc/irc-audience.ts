@@ -1,0 +1,82 @@
+import { splitUtf8, stripFormatting } from '../../protocol/irc/index.js';
+import { stripUnsafe } from '../../protocol/index.js';
+import type { AudienceCodec, RoomEvent } from '../events.js';
+import type { Room } from '../presence.js';
+
+// How the chat looks to IRC clients: a room is a channel (`#room`), every
+// user a `name!name@server` source, and a room's events become JOIN, PART,
+// QUIT, TOPIC and PRIVMSG lines. Clients that asked for tags (server-time,
+// message-tags) share one encoding of each event, the others another.
+
+/** The server's IRC identity, shared by every IRC session. */
+export interface IrcServerInfo {
+  /** The server name: the source of its own replies. */
+  readonly name: string;
+  readonly network: string;
+  readonly version: string;
+  readonly createdAt: number;
+  readonly clock: () => number;
+}
+
+/** A line's bytes without CRLF. */
+const LINE_BYTES = 510;
+
+export const channelOf = (room: { readonly name: string }): string => `#${room.name}`;
+
+/** The source of a user's lines: names are IRC-safe (letters, digits, '_', '-', '.'). */
+export const userSource = (name: string, server: IrcServerInfo): string => `${name}!${name}@${server.name}`;
+
+/** The tag section for a time (server-time), with its trailing space. */
+export const timeTag = (time: number): string => `@time=${new Date(time).toISOString()} `;
+
+/** Text another user wrote, as IRC relays it: what could break a line or a terminal removed. */
+export function ircText(text: string): string {
+  return stripUnsafe(text);
+}
+
+/**
+ * A message as PRIVMSG (or NOTICE) lines: a long one is split at character
+ * boundaries so that no line passes 512 bytes.
+ */
+export function messageLines(tags: string, source: string, command: string, target: string, message: string): string {
+  const head = `:${source} ${command} ${target} :`;
+  const budget = LINE_BYTES - Buffer.byteLength(head);
+  if (Buffer.byteLength(message) <= budget) return `${tags}${head}${message}\r\n`;
+  let out = '';
+  for (const piece of splitUtf8(message, Math.max(4, budget))) out += `${tags}${head}${piece}\r\n`;
+  return out;
+}
+
+/** What IRC clients type is cleaned like everyone's text, and their colour and style codes go first. */
+export function fromIrc(text: string): string {
+  return stripUnsafe(stripFormatting(text));
+}
+
+export class IrcAudience implements AudienceCodec {
+  constructor(
+    readonly name: string,
+    private readonly tagged: boolean,
+    private readonly server: IrcServerInfo,
+  ) {}
+
+  room(event: RoomEvent, room: Room): Buffer {
+    const channel = channelOf(room);
+    const server = this.server;
+    const tags = this.tagged ? timeTag(event.kind === 'text' ? event.time : server.clock()) : '';
+    switch (event.kind) {
+      case 'text':
+        return Buffer.from(messageLines(tags, userSource(event.from, server), event.notice === true ? 'NOTICE' : 'PRIVMSG', channel, event.message));
+      case 'joined':
+        return Buffer.from(`${tags}:${userSource(event.name, server)} JOIN ${channel}\r\n`);
+      case 'left': {
+        const source = userSource(event.name, server);
+        if (event.quit === true) return Buffer.from(`${tags}:${source} QUIT :${ircText(event.why ?? 'Client Quit')}\r\n`);
+        return Buffer.from(`${tags}:${source} PART ${channel}${event.why === undefined ? '' : ` :${ircText(event.why)}`}\r\n`);
+      }
+      case 'topic':
+        return Buffer.from(`${tags}:${userSource(event.by, server)} TOPIC ${channel} :${ircText(event.topic)}\r\n`);
+      case 'notice':
+        return Buffer.from(messageLines(tags, server.name, 'NOTICE', channel, ircText(event.text)));
+    }
+  }
+}

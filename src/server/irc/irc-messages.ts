@@ -1,0 +1,110 @@
+import { RPL, type IrcMessage } from '../../protocol/irc/index.js';
+import { ChatError, checkName } from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import { postToRoom, sendPrivate, type PrivateAck } from '../handlers/messages.js';
+import type { Session } from '../session.js';
+import { fromIrc, messageLines, timeTag } from './irc-audience.js';
+import type { IrcClient } from './irc-client.js';
+import { ircClientOf, roomOfChannel } from './irc-info.js';
+import { me } from './irc-channels.js';
+
+// PRIVMSG and NOTICE, to a channel (a room message, stored and relayed to
+// every protocol) or to a nick (a private message, kept for later when a
+// registered user is offline). NOTICE never gets an error reply, as IRC
+// requires; CTCP other than ACTION is not relayed.
+
+/** Targets one PRIVMSG may name (ISUPPORT MAXTARGETS). */
+export const MAX_TARGETS = 4;
+
+const CTCP = /^\u0001([A-Z]+)(?: ([^\u0001]*))?\u0001?$/;
+
+/** The text to relay: `/me waves` becomes `* waves`; other CTCP, undefined. */
+function relayable(text: string): string | undefined {
+  const ctcp = CTCP.exec(text);
+  if (ctcp === null) return fromIrc(text);
+  if (ctcp[1] !== 'ACTION') return undefined;
+  return `* ${fromIrc(ctcp[2] ?? '')}`;
+}
+
+export function privmsg(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): Promise<void> {
+  return deliver(ctx, session, client, msg, false);
+}
+
+export function notice(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): Promise<void> {
+  return deliver(ctx, session, client, msg, true);
+}
+
+async function deliver(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage, quiet: boolean): Promise<void> {
+  const command = quiet ? 'NOTICE' : 'PRIVMSG';
+  const [targets = '', raw = ''] = msg.params;
+  if (targets === '') {
+    if (!quiet) client.reply(RPL.ERR_NORECIPIENT, `No recipient given (${command})`);
+    return;
+  }
+  if (raw === '') {
+    if (!quiet) client.reply(RPL.ERR_NOTEXTTOSEND, 'No text to send');
+    return;
+  }
+  const text = relayable(raw);
+  if (text === undefined) return;
+  for (const target of targets.split(',').slice(0, MAX_TARGETS)) {
+    try {
+      if (target.startsWith('#')) toChannel(ctx, session, client, target, text, quiet);
+      else await toNick(ctx, session, client, target, text, command);
+    } catch (err) {
+      if (!(err instanceof ChatError)) throw err;
+      if (quiet && err.code !== 'RATE_LIMITED') continue;
+      refuseMessage(client, target, err);
+      if (err.code === 'RATE_LIMITED') throw err;
+    }
+  }
+}
+
+function toChannel(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, quiet: boolean): void {
+  const room = roomOfChannel(ctx, target);
+  if (room === undefined || !room.members.has(session)) {
+    if (quiet) return;
+    if (room === undefined) client.reply(RPL.ERR_NOSUCHCHANNEL, target, 'No such channel');
+    else client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, 'Cannot send to channel (join it first)');
+    return;
+  }
+  postToRoom(ctx, session, me(session), room, text, client.has('echo-message') ? undefined : session, quiet);
+}
+
+async function toNick(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, command: string): Promise<void> {
+  const ack: PrivateAck = (to, message, offline) => {
+    const lines: Buffer[] = [];
+    if (client.has('echo-message')) {
+      const echo = Buffer.from(messageLines(client.tagged ? timeTag(ctx.clock()) : '', client.source, command, to, message));
+      session.send(echo);
+      lines.push(echo);
+    }
+    if (offline && command === 'PRIVMSG') {
+      const later = Buffer.from(client.notice(`${to} is offline; they will get your message when they next log in`));
+      session.send(later);
+      lines.push(later);
+    }
+    return lines;
+  };
+  await sendPrivate(ctx, session, me(session), target, text, ack);
+  const check = checkName(target);
+  const away = check.ok ? ircClientOf(ctx.presence.user(check.key))?.away : undefined;
+  if (away !== undefined && command === 'PRIVMSG') client.reply(RPL.RPL_AWAY, check.ok ? check.name : target, away);
+}
+
+/** A refused message, as the IRC numeric for it. */
+function refuseMessage(client: IrcClient, target: string, err: ChatError): void {
+  switch (err.code) {
+    case 'NO_SUCH_USER':
+      client.reply(RPL.ERR_NOSUCHNICK, target, 'No such nick/channel');
+      return;
+    case 'MUTED':
+      client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, err.message);
+      return;
+    case 'BAD_FRAME':
+      client.reply(RPL.ERR_NOTEXTTOSEND, err.message);
+      return;
+    default:
+      client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, `${err.message} (${err.code})`);
+  }
+}
