@@ -1,5 +1,5 @@
-import { ChatError, encodeError, parseClientFrame } from '../protocol/index.js';
-import { countIn, type ServerContext } from './context.js';
+import { ChatError, parseClientFrame } from '../protocol/index.js';
+import type { ServerContext } from './context.js';
 import { OPEN_HANDLERS, USER_HANDLERS, isOpenFrame } from './handlers/index.js';
 import type { OpenFrameType, OpenHandler, UserFrameType, UserHandler } from './handlers/types.js';
 import type { InRoomState, InputEvent, Session } from './session.js';
@@ -114,7 +114,7 @@ function drainInbox(ctx: ServerContext, session: Session, runner: EventRunner): 
   else if (session.connection.paused) session.connection.resume();
 }
 
-/** The one place where a refused frame becomes `ERROR|CODE|text`. */
+/** The one place where a refused frame or command becomes an error in its protocol (`ERROR|CODE|text`, an IRC NOTICE). */
 export function refuse(ctx: ServerContext, session: Session, err: unknown): void {
   if (!(err instanceof ChatError)) {
     ctx.log.error('handler-failed', { session: session.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
@@ -123,8 +123,7 @@ export function refuse(ctx: ServerContext, session: Session, err: unknown): void
   }
   if (err.code === 'RATE_LIMITED' && session.noteRateRefusal(ctx.clock(), FLOOD_KICK_MS)) {
     ctx.log.warn('flood', { session: session.id, name: session.name, address: session.address });
-    countIn(ctx.stats.errors, 'RATE_LIMITED');
-    session.end('flood', encodeError('RATE_LIMITED', 'too many messages for too long; disconnecting'));
+    session.endWith('flood', 'RATE_LIMITED', 'too many messages for too long; disconnecting');
     return;
   }
   session.sendError(err.code, err.message);

@@ -51,8 +51,15 @@ export function chunkings(input: Uint8Array): Array<[string, Uint8Array[]]> {
 
 /** Feeds the chunks to one LineDecoder: its events, and the most it held of a pending line. */
 export function decodeChunks(chunks: Uint8Array[], limit?: number): { events: LineEvent[]; maxPending: number } {
-  const decoder = new LineDecoder(limit);
-  const events: LineEvent[] = [];
+  return decodeWith(new LineDecoder(limit), chunks);
+}
+
+/** Feeds the chunks to a decoder of any protocol: its events, and the most it held of a pending line. */
+export function decodeWith<E>(
+  decoder: { push(chunk: Uint8Array, sink: (event: E) => void): void; readonly pendingBytes: number },
+  chunks: Uint8Array[],
+): { events: E[]; maxPending: number } {
+  const events: E[] = [];
   let maxPending = 0;
   for (const chunk of chunks) {
     decoder.push(chunk, (e) => events.push(e));

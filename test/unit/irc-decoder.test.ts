@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytes, chunkings, randomChunks } from '../helpers/chunks.js';
+import { bytes, chunkings, decodeWith, randomChunks } from '../helpers/chunks.js';
 import { IRC_MAX_INPUT_BYTES, IrcDecoder, type IrcInputEvent } from '../../src/protocol/irc/decoder.js';
 import { encodeIrcLine, IRC_CLIENT_TAG_BYTES, IRC_LINE_BYTES, IRC_TAG_BYTES, type IrcMessage } from '../../src/protocol/irc/message.js';
 
@@ -8,14 +8,7 @@ import { encodeIrcLine, IRC_CLIENT_TAG_BYTES, IRC_LINE_BYTES, IRC_TAG_BYTES, typ
 // cut at random; the long ones skip the every-offset part to stay quick.
 
 function decode(chunks: Uint8Array[]): { events: IrcInputEvent[]; maxPending: number } {
-  const decoder = new IrcDecoder();
-  const events: IrcInputEvent[] = [];
-  let maxPending = 0;
-  for (const chunk of chunks) {
-    decoder.push(chunk, (e) => events.push(e));
-    maxPending = Math.max(maxPending, decoder.pendingBytes);
-  }
-  return { events, maxPending };
+  return decodeWith<IrcInputEvent>(new IrcDecoder(), chunks);
 }
 
 function expectEveryChunking(input: Uint8Array, expected: IrcInputEvent[]): void {

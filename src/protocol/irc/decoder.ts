@@ -24,9 +24,14 @@ export class IrcDecoder {
     return this.lines.pendingBytes;
   }
 
+  /** The sink of the chunk being fed; one bound handler per decoder rather than a closure per chunk. */
+  private sink: (event: IrcInputEvent) => void = () => undefined;
+  private readonly relay = (event: LineEvent): void => handle(event, this.sink);
+
   /** Feeds one chunk; calls `sink` for every event, in order. */
   push(chunk: Uint8Array, sink: (event: IrcInputEvent) => void): void {
-    this.lines.push(chunk, (event) => handle(event, sink));
+    this.sink = sink;
+    this.lines.push(chunk, this.relay);
   }
 }
 

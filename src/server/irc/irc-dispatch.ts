@@ -1,8 +1,8 @@
 import { RPL, type IrcMessage } from '../../protocol/irc/index.js';
 import { ChatError, checkName } from '../../protocol/index.js';
 import { verifyPassword } from '../accounts.js';
-import { countIn, type ServerContext } from '../context.js';
-import { FLOOD_KICK_MS, queueEvent } from '../dispatch.js';
+import type { ServerContext } from '../context.js';
+import { queueEvent, refuse } from '../dispatch.js';
 import { isOperator } from '../moderation.js';
 import type { InputEvent, Session } from '../session.js';
 import { fromIrc } from './irc-audience.js';
@@ -60,7 +60,7 @@ function runIrc(ctx: ServerContext, session: Session, event: InputEvent): void |
   if (!(client instanceof IrcClient)) return;
   session.lastActive = ctx.clock();
   if (!session.frameBucket.take()) {
-    refuse(ctx, session, client, new ChatError('RATE_LIMITED', 'slow down: too many messages'));
+    refuse(ctx, session, new ChatError('RATE_LIMITED', 'slow down: too many messages'));
     return;
   }
   switch (event.kind) {
@@ -89,25 +89,10 @@ function runCommand(ctx: ServerContext, session: Session, client: IrcClient, msg
   try {
     result = handler(ctx, session, client, msg);
   } catch (err) {
-    refuse(ctx, session, client, err);
+    refuse(ctx, session, err);
     return;
   }
-  if (result instanceof Promise) return result.catch((err: unknown) => refuse(ctx, session, client, err));
-}
-
-function refuse(ctx: ServerContext, session: Session, client: IrcClient, err: unknown): void {
-  if (!(err instanceof ChatError)) {
-    ctx.log.error('handler-failed', { session: session.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    session.sendError('UNAVAILABLE', 'the server could not process that command');
-    return;
-  }
-  if (err.code === 'RATE_LIMITED' && session.noteRateRefusal(ctx.clock(), FLOOD_KICK_MS)) {
-    ctx.log.warn('flood', { session: session.id, name: session.name, address: session.address });
-    countIn(ctx.stats.errors, 'RATE_LIMITED');
-    session.end('flood', client.farewell('RATE_LIMITED', 'Closing link: flooding'));
-    return;
-  }
-  session.sendError(err.code, err.message);
+  if (result instanceof Promise) return result.catch((err: unknown) => refuse(ctx, session, err));
 }
 
 function quit(_ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): void {

@@ -245,8 +245,7 @@ export function mode(ctx: ServerContext, session: Session, client: IrcClient, ms
     }
     // A list request (bans, exceptions, invites): empty here; moderation is server-wide.
     if (/^[+-]?[beI]+$/.test(change) && msg.params.length === 2) {
-      const end = change.includes('b') ? RPL.RPL_ENDOFBANLIST : RPL.RPL_ENDOFBANLIST;
-      client.reply(end, channel, 'End of channel ban list');
+      client.reply(RPL.RPL_ENDOFBANLIST, channel, 'End of channel ban list');
       return;
     }
     client.reply(RPL.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator (channel modes are fixed here)");
