@@ -22,6 +22,8 @@ export type Action =
   | { kind: 'mute'; name: string; minutes: number; reason: string }
   | { kind: 'unmute'; name: string }
   | { kind: 'modlog'; count?: number }
+  /** `topic` undefined: show it; '' clears it. */
+  | { kind: 'topic'; topic?: string }
   /** Nothing is sent; `message` is a one-line hint for the user. */
   | { kind: 'invalid'; message: string };
 
@@ -41,6 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { names: ['/join'], usage: '/join ROOM', description: 'leave this room and enter ROOM', argument: 'room' },
   { names: ['/rooms'], usage: '/rooms', description: 'rooms with people in them' },
   { names: ['/history'], usage: '/history [N]', description: 'the last N messages of this room (default 20)' },
+  { names: ['/topic'], usage: '/topic [TEXT | --clear]', description: "this room's topic; with TEXT, set it (registered names)" },
   { names: ['/ping'], usage: '/ping', description: 'measure the round-trip time to the server' },
   { names: ['/password'], usage: '/password', description: 'change your password (asked for with hidden input)' },
   { names: ['/kick'], usage: '/kick NAME [REASON]', description: 'disconnect NAME (operators)', argument: 'name' },
@@ -172,6 +175,9 @@ export function parseInput(raw: string): Action {
       }
       return { kind, count: Number(args) };
     }
+    case '/topic':
+      if (args === '') return { kind: 'topic' };
+      return { kind: 'topic', topic: args === '--clear' ? '' : args };
     case '/password':
       // Typed on the command line a password would be on screen and in the input history.
       if (args !== '') return invalid('usage: /password (no arguments: it asks for the passwords with hidden input)');

@@ -8,7 +8,7 @@ import type { TimerHandle, Timers } from '../cli/timers.js';
 // later; a lost connection puts it back for after the reconnect. Sends are
 // paced below the server's default rate. Nothing is dropped without a word.
 
-export type ItemKind = 'say' | 'whisper' | 'users' | 'rooms' | 'join' | 'history' | 'ping' | 'sync' | 'password' | 'moderation';
+export type ItemKind = 'say' | 'whisper' | 'users' | 'rooms' | 'join' | 'history' | 'ping' | 'sync' | 'password' | 'moderation' | 'topic';
 
 export interface OutboxItem {
   kind: ItemKind;

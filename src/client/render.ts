@@ -168,6 +168,8 @@ export function renderFrame(frame: ServerFrame, ctx: RenderContext): string | un
     }
     case 'PONG':
       return renderNotice('info', `pong ${frame.token}`, ctx);
+    case 'TOPIC':
+      return renderNotice('info', frame.topic === '' ? `${frame.room} has no topic` : `topic of ${frame.room}: ${frame.topic}`, ctx);
     case 'STATS': {
       const pairs = Object.entries(frame.stats).map(([k, v]) => `${k}=${v}`);
       return renderNotice('info', `stats: ${pairs.join(' ')}`, ctx);

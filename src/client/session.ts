@@ -10,6 +10,7 @@ import {
   encodePasswordChange,
   encodePing,
   encodeSay,
+  encodeTopicRequest,
   encodeUnban,
   encodeUnmute,
   encodeWhisper,
@@ -419,6 +420,18 @@ export class ChatSession {
         return this.moderationItem(`/unmute ${action.name}`, encodeUnmute(action.name));
       case 'modlog':
         return this.moderationItem(action.count === undefined ? '/modlog' : `/modlog ${action.count}`, encodeModlog(action.count));
+      case 'topic':
+        if (action.topic === undefined) {
+          return { kind: 'topic', label: '/topic', silent: false, encode: () => encodeTopicRequest(), answers: (f) => f.type === 'TOPIC' || f.type === 'ERROR' };
+        }
+        // Set or cleared, the room's notice is the answer everyone sees; a PING behind it marks the end.
+        return {
+          kind: 'topic',
+          label: action.topic === '' ? '/topic --clear' : `/topic ${action.topic}`,
+          silent: false,
+          encode: (token) => encodeTopicRequest(action.topic) + encodePing(token),
+          answers: (f, token) => (f.type === 'PONG' && f.token === token) || f.type === 'ERROR',
+        };
     }
   }
 

@@ -20,10 +20,14 @@ export const encodeUsers = (names: readonly string[]): string => `USERS|${names.
 export const encodeRooms = (rooms: ReadonlyArray<{ room: string; count: number }>): string =>
   `ROOMS|${rooms.map((r) => `${r.room}:${r.count}`).join(',')}\n`;
 export const encodePong = (token: string): string => `PONG|${stripUnsafe(token)}\n`;
+/** The answer to TOPIC (added): the room and its topic, '' when it has none. */
+export const encodeTopic = (room: string, topic: string): string => `TOPIC|${room}|${topic}\n`;
 export const encodeStats = (stats: ReadonlyArray<readonly [string, string | number]>): string =>
   `STATS|${stats.map(([k, v]) => `${k}=${v}`).join('|')}\n`;
 
 // Client → server frames, used by the terminal client and the tests.
+/** A question (topic undefined), a new topic, or '' to clear it. */
+export const encodeTopicRequest = (topic?: string): string => (topic === undefined ? 'TOPIC\n' : `TOPIC|${topic}\n`);
 export const encodeLogin = (name: string, password?: string): string =>
   password === undefined ? `LOGIN|${name}\n` : `LOGIN|${name}|${password}\n`;
 export const encodeSay = (message: string): string => `TEXT|${message}\n`;

@@ -15,6 +15,7 @@ export const SERVER_TYPES = {
   ROOMS: 'ROOMS',
   PONG: 'PONG',
   STATS: 'STATS',
+  TOPIC: 'TOPIC',
 } as const;
 export type ServerType = (typeof SERVER_TYPES)[keyof typeof SERVER_TYPES];
 
@@ -66,7 +67,9 @@ export type ClientFrame =
   | { type: 'UNBAN'; name: string }
   | { type: 'MUTE'; name: string; minutes: number; reason: string }
   | { type: 'UNMUTE'; name: string }
-  | { type: 'MODLOG'; count?: number };
+  | { type: 'MODLOG'; count?: number }
+  /** `topic` undefined: a question; '' clears the topic. */
+  | { type: 'TOPIC'; topic?: string };
 
 /** A parsed server frame, as the client sees it. */
 export type ServerFrame =
@@ -80,4 +83,5 @@ export type ServerFrame =
   | { type: 'USERS'; count: number; names: string[] }
   | { type: 'ROOMS'; rooms: Array<{ room: string; count: number }> }
   | { type: 'PONG'; token: string }
-  | { type: 'STATS'; stats: Record<string, string> };
+  | { type: 'STATS'; stats: Record<string, string> }
+  | { type: 'TOPIC'; room: string; topic: string };

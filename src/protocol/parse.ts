@@ -154,6 +154,8 @@ const CLIENT_PARSERS: Record<string, ClientParser> = {
   UNBAN: parseNameOnly('UNBAN'),
   MUTE: parseSanction('MUTE'),
   UNMUTE: parseNameOnly('UNMUTE'),
+  // `TOPIC` asks, `TOPIC|text` sets, `TOPIC|` (nothing after the bar) clears.
+  TOPIC: (payload) => ok(payload === undefined ? { type: 'TOPIC' } : { type: 'TOPIC', topic: payload }),
   MODLOG: (payload) => {
     if (payload === undefined || payload === '') return ok({ type: 'MODLOG' });
     if (!HISTORY_COUNT.test(payload) || Number(payload) < 1) return fail('BAD_FRAME', 'usage: MODLOG or MODLOG|n with n a positive whole number');
@@ -178,6 +180,10 @@ const SERVER_PARSERS: Record<string, ServerParser> = {
   ERROR: (p) => {
     const [code, text] = splitFields(p, 2);
     return { type: 'ERROR', code: code!, text: text ?? '' };
+  },
+  TOPIC: (p) => {
+    const [room, topic] = splitFields(p, 2);
+    return topic === undefined ? undefined : { type: 'TOPIC', room: room!, topic };
   },
   SYSTEM: (p) => ({ type: 'SYSTEM', text: p }),
   TEXT: (p) => {

@@ -10,7 +10,19 @@ import type { RoomMessage } from './storage/store.js';
 
 export type RoomEvent =
   /** `notice`: sent as IRC's NOTICE (the line protocol shows it as any message). */
-  | { readonly kind: 'text'; readonly from: string; readonly message: string; readonly time: number; readonly notice?: boolean }
+  | {
+      readonly kind: 'text';
+      readonly from: string;
+      readonly message: string;
+      readonly time: number;
+      readonly notice?: boolean;
+      /** IRCv3 msgid (shown to message-tags clients). */
+      readonly id?: string;
+      /** An IRC sender's client-only tags, encoded (`+key=value;…`): for message-tags clients alone. */
+      readonly tags?: string;
+    }
+  /** IRC's TAGMSG: tags without text (typing, reactions); never stored, only message-tags clients see it. */
+  | { readonly kind: 'tagmsg'; readonly from: string; readonly id: string; readonly tags: string; readonly time: number }
   | { readonly kind: 'joined'; readonly name: string; readonly room: string }
   /** `quit`: the session ended (IRC says QUIT, not PART). */
   | { readonly kind: 'left'; readonly name: string; readonly room: string; readonly why?: string; readonly quit?: boolean }
@@ -19,7 +31,8 @@ export type RoomEvent =
   | { readonly kind: 'notice'; readonly text: string };
 
 export type UserEvent =
-  | { readonly kind: 'private'; readonly from: string; readonly message: string; readonly time: number }
+  | { readonly kind: 'private'; readonly from: string; readonly message: string; readonly time: number; readonly id?: string; readonly tags?: string }
+  | { readonly kind: 'tagmsg'; readonly from: string; readonly id: string; readonly tags: string; readonly time: number }
   | { readonly kind: 'notice'; readonly text: string };
 
 /** Where a dialect's lines for one session go. */
@@ -48,6 +61,7 @@ export interface Dialect {
   error(code: ErrorCode, text: string): string;
   /** The last line before the server closes the connection. */
   farewell(code: ErrorCode | undefined, text: string): string;
+  /** The lines for a user event; '' when this protocol is not told of it. */
   user(event: UserEvent): string;
   /** What a session gets on entering a room, around the join notice that goes to everyone (itself included). */
   entering(to: LineSink, room: Room, history: readonly RoomMessage[], announce: () => void): void;
@@ -74,9 +88,11 @@ export function decodeEvents<T extends RoomEvent | UserEvent>(text: string): T[]
   return events;
 }
 
-/** The line protocol's words for each event. */
-export function lineOfRoomEvent(event: RoomEvent): string {
+/** The line protocol's words for each event; undefined for what it has no words for. */
+export function lineOfRoomEvent(event: RoomEvent): string | undefined {
   switch (event.kind) {
+    case 'tagmsg':
+      return undefined;
     case 'text':
       return encodeText(event.from, event.message);
     case 'joined':
@@ -94,7 +110,10 @@ export function lineOfRoomEvent(event: RoomEvent): string {
 
 export const LINE_AUDIENCE: AudienceCodec = {
   name: 'line',
-  room: (event) => Buffer.from(lineOfRoomEvent(event)),
+  room: (event) => {
+    const line = lineOfRoomEvent(event);
+    return line === undefined ? undefined : Buffer.from(line);
+  },
 };
 
 /** The line protocol: one current room, history before the join notice. */
@@ -114,7 +133,14 @@ class LineDialect implements Dialect {
   }
 
   user(event: UserEvent): string {
-    return event.kind === 'private' ? encodePrivate(event.from, event.message) : encodeSystem(event.text);
+    switch (event.kind) {
+      case 'private':
+        return encodePrivate(event.from, event.message);
+      case 'tagmsg':
+        return '';
+      case 'notice':
+        return encodeSystem(event.text);
+    }
   }
 
   entering(to: LineSink, _room: Room, history: readonly RoomMessage[], announce: () => void): void {

@@ -81,7 +81,10 @@ export class Relay {
   toLocalUser(userKey: string, event: UserEvent): Buffer | undefined {
     const session = this.presence.user(userKey);
     if (session === undefined) return undefined;
-    const buffer = Buffer.from(session.dialect.user(event));
+    const line = session.dialect.user(event);
+    // Still delivered: the user is here, only its protocol has no words for this event.
+    if (line === '') return Buffer.alloc(0);
+    const buffer = Buffer.from(line);
     session.send(buffer);
     return buffer;
   }

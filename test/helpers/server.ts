@@ -37,6 +37,8 @@ export interface TestServer {
   metricsPort: number | undefined;
   /** The IRC port, when started with ircPort. */
   ircPort: number | undefined;
+  /** The IRC-over-TLS port, when started with ircTlsPort and tlsCert. */
+  ircTlsPort: number | undefined;
   dataDir: string;
   options: Partial<ServerOptions>;
   /** Closes the server; safe to call twice. */
@@ -65,6 +67,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, de
     reloadTls: () => srv.reloadTls(),
     metricsPort: srv.metricsPort,
     ircPort: srv.ircPort,
+    ircTlsPort: srv.ircTlsPort,
     dataDir: options.dataDir!,
     options,
     close() {

@@ -180,4 +180,152 @@ describe('IRC listener', () => {
     alice.sendLine('PING still-here');
     expect(await alice.waitFor(/PONG/)).toMatch(/still-here/);
   });
+
+  it('message tags: one msgid for every copy, client-only tags to message-tags clients alone, TAGMSG never to others', async () => {
+    const srv = await server();
+    const bob = await LineClient.loggedIn(srv.port, 'bob');
+    const alice = await ircUser(srv.ircPort, 'alice', { caps: ['message-tags', 'echo-message'] });
+    const carol = await ircUser(srv.ircPort, 'carol', { caps: ['message-tags'] });
+    const dave = await ircUser(srv.ircPort, 'dave', { caps: ['server-time'] });
+    const erin = await ircUser(srv.ircPort, 'erin');
+    for (const c of [alice, carol, dave, erin]) {
+      c.sendLine('JOIN #lobby');
+      await c.collectUntil(/ 366 /);
+    }
+    await bob.waitFor('SYSTEM|erin joined lobby');
+    for (const c of [alice, carol, dave]) await c.waitFor(/erin\S* JOIN #lobby/);
+
+    alice.sendLine('@+draft/react=\\:-);secret=no;+x=a\u001b[31mb PRIVMSG #lobby :hi all');
+    const echo = clean([await alice.waitFor(/PRIVMSG #lobby :hi all/)])[0]!;
+    const toCarol = clean([await carol.waitFor(/PRIVMSG #lobby :hi all/)])[0]!;
+    const id = /msgid=([^; ]+)/.exec(echo)?.[1];
+    expect(id).toBeTruthy();
+    expect(toCarol).toBe(echo);
+    expect(toCarol).toMatch(new RegExp(`^@time=\\S+;msgid=${id};\\+draft/react=\\\\:-\\);\\+x=a\\[31mb :alice!alice@${SERVER} PRIVMSG #lobby :hi all$`));
+    expect(toCarol).not.toMatch(/secret/);
+    expect(clean([await dave.waitFor(/PRIVMSG #lobby :hi all/)])[0]).toMatch(/^@time=[^; ]+ :alice/);
+    expect(clean([await erin.waitFor(/PRIVMSG #lobby :hi all/)])[0]).toBe(`:alice!alice@${SERVER} PRIVMSG #lobby :hi all`);
+    await bob.waitFor('TEXT|alice|hi all');
+
+    alice.sendLine('@+typing=active TAGMSG #lobby');
+    alice.sendLine('@+typing=active TAGMSG bob');
+    const tag = clean([await carol.waitFor(/TAGMSG/)])[0]!;
+    expect(tag).toMatch(new RegExp(`^@time=\\S+;msgid=\\S+;\\+typing=active :alice!alice@${SERVER} TAGMSG #lobby$`));
+    await alice.waitFor(/TAGMSG #lobby/);
+    // A line afterwards shows that nothing of the TAGMSG reached the others before it.
+    alice.sendLine('PRIVMSG #lobby :after');
+    for (const c of [dave, erin]) expect((await c.collectUntil(/:after/)).some((l) => l.includes('TAGMSG'))).toBe(false);
+    expect((await bob.collectUntil('TEXT|alice|after')).some((l) => /typing|TAGMSG/.test(l))).toBe(false);
+
+    // A private message carries its msgid and tags too; the echo has the same id.
+    carol.sendLine('@+draft/reply=abc PRIVMSG alice :psst');
+    const got = clean([await alice.waitFor(/PRIVMSG alice :psst/)])[0]!;
+    expect(got).toMatch(/^@time=\S+;msgid=\S+;\+draft\/reply=abc :carol/);
+    alice.sendLine('PRIVMSG carol :hey');
+    const out = clean([await alice.waitFor(/PRIVMSG carol :hey/)])[0]!;
+    const into = clean([await carol.waitFor(/PRIVMSG carol :hey/)])[0]!;
+    expect(/msgid=([^; ]+)/.exec(out)?.[1]).toBe(/msgid=([^; ]+)/.exec(into)?.[1]);
+  });
+
+  it('WHO: a channel, a nick (with the USER name as ~user), and masks that find only people sharing a channel', async () => {
+    const srv = await server();
+    const bob = await LineClient.loggedIn(srv.port, 'bob');
+    const alice = await ircUser(srv.ircPort, 'alice');
+    const zed = await ircUser(srv.ircPort, 'zed');
+    alice.sendLine('JOIN #lobby');
+    await alice.collectUntil(/ 366 /);
+    await bob.waitFor('SYSTEM|alice joined lobby');
+
+    alice.sendLine('WHO #lobby');
+    const chan = clean(await alice.collectUntil(/ 315 /)).filter((l) => / 352 /.test(l));
+    expect(chan.sort()).toEqual([
+      `:${SERVER} 352 alice #lobby bob ${SERVER} ${SERVER} bob H :0 bob`,
+      `:${SERVER} 352 alice #lobby ~alice ${SERVER} ${SERVER} alice H :0 alice here`,
+    ]);
+    alice.sendLine('WHO ZED');
+    expect(clean(await alice.collectUntil(/ 315 /))).toEqual([
+      `:${SERVER} 352 alice * ~zed ${SERVER} ${SERVER} zed H :0 zed here`,
+      `:${SERVER} 315 alice ZED :End of WHO list`,
+    ]);
+    // zed shares no channel with alice: a mask does not find it; bob and alice it does.
+    alice.sendLine('WHO *');
+    expect(clean(await alice.collectUntil(/ 315 /)).filter((l) => / 352 /.test(l)).map((l) => l.split(' ')[7]).sort()).toEqual(['alice', 'bob']);
+    alice.sendLine('WHO B?b %tnuaf,7');
+    expect(clean(await alice.collectUntil(/ 315 /))).toEqual([`:${SERVER} 354 alice 7 bob bob H 0`, `:${SERVER} 315 alice B?b :End of WHO list`]);
+    alice.sendLine(`WHO ${'*a'.repeat(200)}`);
+    expect(clean(await alice.collectUntil(/ 315 /)).filter((l) => / 352 /.test(l))).toEqual([]);
+    zed.sendLine('PING ok');
+    await zed.waitFor(/PONG/);
+  });
+
+  it('topics: the line protocol asks, sets and clears with TOPIC; IRC sees the same stored topic; guests may not set one', async () => {
+    const srv = await server();
+    const bob = await LineClient.loggedIn(srv.port, 'bob', 'bob-password');
+    const guest = await LineClient.loggedIn(srv.port, 'gus');
+    bob.sendLine('TOPIC');
+    await bob.waitFor('TOPIC|lobby|');
+    bob.sendLine('TOPIC|release on Friday | maybe');
+    await guest.waitFor('SYSTEM|bob set the topic of lobby: release on Friday | maybe');
+    guest.sendLine('TOPIC|mine now');
+    await guest.waitFor(/^ERROR\|NOT_ALLOWED\|only registered users may set a topic/);
+    guest.sendLine('TOPIC');
+    await guest.waitFor('TOPIC|lobby|release on Friday | maybe');
+
+    const alice = await ircUser(srv.ircPort, 'alice');
+    alice.sendLine('JOIN #lobby');
+    const joined = clean(await alice.collectUntil(/ 366 /));
+    expect(joined).toContain(`:${SERVER} 332 alice #lobby :release on Friday | maybe`);
+    bob.sendLine('TOPIC|');
+    expect(clean([await alice.waitFor(/ TOPIC /)])[0]).toBe(`:bob!bob@${SERVER} TOPIC #lobby :`);
+    await guest.waitFor('SYSTEM|bob cleared the topic of lobby');
+    guest.sendLine('TOPIC');
+    await guest.waitFor('TOPIC|lobby|');
+    bob.sendLine(`TOPIC|${'x'.repeat(391)}`);
+    await bob.waitFor(/^ERROR\|MESSAGE_TOO_LONG\|topics are limited to 390 characters/);
+  });
+
+  it('moderation over IRC: OPER, then KILL, KLINE, UNKLINE, MUTE, UNMUTE and MODLOG act as the line frames do; others get 481', async () => {
+    const srv = await startTestServer({ ircPort: 0, serverName: SERVER, operators: ['boss'], rateLimit: 0 });
+    const port = (srv as TestServer & { ircPort: number }).ircPort;
+    (await LineClient.loggedIn(srv.port, 'boss', 'boss-password')).sendLine('LOGOUT');
+    const troll = await ircUser(port, 'troll');
+    const boss = await ircUser(port, 'bossy');
+    troll.sendLine('KILL bossy :no');
+    await troll.waitFor(/ 481 troll :Permission Denied/);
+    boss.sendLine('KILL troll :spam');
+    await boss.waitFor(/ 481 bossy /);
+    boss.sendLine('OPER boss boss-password');
+    await boss.waitFor(/ 381 bossy /);
+
+    const bob = await LineClient.loggedIn(srv.port, 'bob');
+    boss.sendLine('MUTE 5 bob :calm down');
+    await boss.waitFor(/NOTICE bossy :you muted bob for 5 minutes/);
+    bob.sendLine('TEXT|hi');
+    await bob.waitFor(/^ERROR\|MUTED\|/);
+    boss.sendLine('UNMUTE bob');
+    await boss.waitFor(/NOTICE bossy :bob is no longer muted/);
+
+    boss.sendLine('KILL troll :spam');
+    await troll.waitFor(/kicked by boss: spam/);
+    await boss.waitFor(/NOTICE bossy :you kicked troll: spam/);
+    boss.sendLine('KLINE 99999999 bob :x');
+    await boss.waitFor(/NOTICE bossy :at most \d+ minutes/);
+    boss.sendLine('KLINE bob :flood');
+    await bob.waitFor(/banned by boss/);
+    await boss.waitFor(/NOTICE bossy :you banned bob until lifted: flood/);
+    const again = await LineClient.connect(srv.port);
+    again.sendLine('LOGIN|bob');
+    await again.waitFor(/^ERROR\|BANNED\|/);
+    boss.sendLine('UNKLINE bob');
+    await boss.waitFor(/NOTICE bossy :bob is no longer banned/);
+    boss.sendLine('MODLOG 10');
+    const log = clean(await boss.collectUntil(/unbanned bob/));
+    expect(log.filter((l) => / NOTICE bossy :\d{4}-/.test(l)).map((l) => l.replace(/^.* :\S+ /, ''))).toEqual([
+      'boss muted bob for 5 minutes: calm down',
+      'boss unmuted bob',
+      'boss kicked troll: spam',
+      'boss banned bob until lifted: flood',
+      'boss unbanned bob',
+    ]);
+  });
 });

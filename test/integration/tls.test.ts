@@ -95,6 +95,43 @@ describe('the TLS listener', () => {
     expect(fingerprintOf(third)).toBe(second.fingerprint);
   });
 
+  it('IRC over TLS (--irc-tls-port): the same certificate and its reload; WHOIS says the connection is secure', async () => {
+    const ca = makeCa();
+    const first = makeServerCert(ca, 'first');
+    const srv = await startTestServer({ tlsCert: first.certFile, tlsKey: first.keyFile, tlsPort: 0, ircPort: 0, ircTlsPort: 0, serverName: 'irc.test' });
+    expect(srv.ircTlsPort).toBeGreaterThan(0);
+    const irc = await LineClient.connectTls(srv.ircTlsPort!, trusting(first));
+    expect(fingerprintOf(irc)).toBe(first.fingerprint);
+    irc.sendLine('NICK alice');
+    irc.sendLine('USER alice 0 * :Alice');
+    await irc.waitFor(/ 001 alice /);
+    irc.sendLine('JOIN #lobby');
+    await irc.waitFor(/ 366 /);
+    const bob = await LineClient.loggedIn(srv.port, 'bob');
+    await irc.waitFor(/bob!bob@irc\.test JOIN #lobby/);
+    irc.sendLine('PRIVMSG #lobby :over TLS');
+    await bob.waitFor('TEXT|alice|over TLS');
+    bob.sendLine('TEXT|in the clear');
+    await irc.waitFor(/PRIVMSG #lobby :in the clear/);
+    irc.sendLine('WHOIS alice');
+    await irc.waitFor(/ 671 alice alice :is using a secure connection/);
+
+    const second = renewed(ca, first);
+    expect(srv.reloadTls()).toBe(true);
+    const later = await LineClient.connectTls(srv.ircTlsPort!, trusting(first));
+    expect(fingerprintOf(later)).toBe(second.fingerprint);
+    later.sendLine('PING :x');
+    await later.waitFor(/PONG/);
+    irc.sendLine('PING :still');
+    await irc.waitFor(/PONG.*still/);
+  });
+
+  it('--irc-tls-port needs a certificate: without --tls-cert it is a usage error', async () => {
+    const result = await runBin(['--irc-tls-port', '6697']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--irc-tls-port/);
+  });
+
   it('chat-server reloads on SIGHUP: the fingerprint changes for new connections, open ones stay', async () => {
     const ca = makeCa();
     const first = makeServerCert(ca, 'first');

@@ -98,6 +98,9 @@ class PipechatController(BaseServerController, DirectoryBasedController):
         self.wait_for_port()
         self.registerUser(None, "operuser", "operpassword")
 
+    def wait_for_services(self) -> None:
+        """Accounts are the server's own (no separate services process): ready once the server is."""
+
     def registerUser(self, case, username: str, password: Optional[str] = None) -> None:  # type: ignore[override]
         """Accounts are made the way any user makes one: LOGIN with a password over the line protocol."""
         reply = line_request(self.line_port, f"LOGIN|{username}|{password or 'sesame-password'}\nLOGOUT\n")

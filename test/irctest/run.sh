@@ -15,7 +15,7 @@ for m in "${modules[@]}"; do files+=("irctest/server_tests/$m.py"); done
 log=$(mktemp)
 set +e
 (cd "$suite" && PYTHONPATH="$here" python3 -m pytest -p no:cacheprovider --controller pipechat_controller \
-  -m 'not Ergo and not deprecated and not strict' "${files[@]}" -q -rf 2>&1) > "$log"
+  -m 'not Ergo and not deprecated and not strict' "${files[@]}" -q -rfE 2>&1) > "$log"
 set -e
 grep -E '^(FAILED|ERROR) ' "$log" || true
 summary=$(tail -n 1 "$log")

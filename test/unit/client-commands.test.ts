@@ -127,6 +127,12 @@ describe('parseInput: moderation commands', () => {
     expect(parseInput('/ban a|b 10')).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/^'a\|b' is not a valid name: /) });
   });
 
+  it('parses /topic: show, set (the rest of the line as typed), clear', () => {
+    expect(parseInput('/topic')).toEqual({ kind: 'topic' });
+    expect(parseInput('/topic release  on Friday')).toEqual({ kind: 'topic', topic: 'release  on Friday' });
+    expect(parseInput('/topic --clear')).toEqual({ kind: 'topic', topic: '' });
+  });
+
   it('parses /modlog with an optional positive count', () => {
     expect(parseInput('/modlog')).toEqual({ kind: 'modlog' });
     expect(parseInput('/modlog 5')).toEqual({ kind: 'modlog', count: 5 });

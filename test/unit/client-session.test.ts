@@ -300,6 +300,27 @@ const pingToken = (line: string | undefined): string => {
   return line!.slice(5, -1);
 };
 
+describe('ChatSession: topics', () => {
+  it('asks for the topic and shows it; sets and clears it with a PING behind', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays('USERS|1|alice');
+    s.session.input('/topic');
+    expect(s.sock().written.at(-1)).toBe('TOPIC\n');
+    s.sock().serverSays('TOPIC|lobby|be \u001b[2Jnice');
+    expect(s.text().at(-1)).toBe('* topic of lobby: be \\x1b[2Jnice');
+    s.session.input('/topic ship it');
+    expect(s.sock().written.at(-2)).toBe('TOPIC|ship it\n');
+    s.sock().serverSays('SYSTEM|alice set the topic of lobby: ship it', `PONG|${pingToken(s.sock().written.at(-1))}`);
+    expect(s.text().at(-1)).toBe('* alice set the topic of lobby: ship it');
+    s.session.input('/topic --clear');
+    expect(s.sock().written.at(-2)).toBe('TOPIC|\n');
+    s.sock().serverSays('ERROR|NOT_ALLOWED|only registered users may set a topic', `PONG|${pingToken(s.sock().written.at(-1))}`);
+    expect(s.text().some((l) => l.includes('only registered users may set a topic'))).toBe(true);
+    expect(s.session.status.queued).toBe(0);
+  });
+});
+
 describe('ChatSession: moderation', () => {
   it('sends each moderation command with a PING behind it and shows the answers', async () => {
     const s = setup();

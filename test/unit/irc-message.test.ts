@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  clientOnlyTags,
   encodeIrcLine,
   escapeTagValue,
   IRC_LINE_BYTES,
@@ -147,6 +148,22 @@ describe('parseIrcLine limits', () => {
     expect(parse(`${tagsOf(IRC_CLIENT_TAG_BYTES)}PING x`)).toEqual(msg('PING', ['x'], undefined, { k: 'v'.repeat(IRC_CLIENT_TAG_BYTES - 4) }));
     // Tags without a command are still measured first.
     expect(parse(tagsOf(IRC_CLIENT_TAG_BYTES + 1).trimEnd())).toBe('tags-too-long');
+  });
+});
+
+describe('clientOnlyTags', () => {
+  const keep = (v: string): string => v;
+  it('keeps the + tags in order, escaped, and drops the server tags and bad keys', () => {
+    const parsed = parseIrcLine('@+a=x\\:y;time=now;+b;+draft/reply=1\\s2;+bad_key=z;msgid=m PRIVMSG #c :t');
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(clientOnlyTags(parsed.message.tags, keep)).toBe('+a=x\\:y;+b;+draft/reply=1\\s2');
+  });
+  it('passes each value through the guard before escaping it', () => {
+    expect(clientOnlyTags(new Map([['+x', 'a\u001b[31m;b']]), (v) => v.replace(/\u001b/g, ''))).toBe('+x=a[31m\\:b');
+  });
+  it('is empty without client tags', () => {
+    expect(clientOnlyTags(new Map([['time', 'x']]), keep)).toBe('');
   });
 });
 

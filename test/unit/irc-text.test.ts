@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitUtf8, stripFormatting } from '../../src/protocol/irc/text.js';
+import { globMatcher, splitUtf8, stripFormatting } from '../../src/protocol/irc/text.js';
 
 const FORMAT_CODES = /[\x02\x03\x04\x0f\x11\x16\x1d\x1e\x1f]/;
 const byteLength = (s: string): number => Buffer.byteLength(s);
@@ -159,5 +159,41 @@ describe('splitUtf8', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('globMatcher', () => {
+  it.each<[string, string, boolean]>([
+    ['*', '', true],
+    ['*', 'anyone', true],
+    ['coolni*', 'coolNick', true],
+    ['COOLNICK', 'coolnick', true],
+    ['b?b', 'bob', true],
+    ['b?b', 'bb', false],
+    ['*a*b', 'xaxxb', true],
+    ['*a*b', 'xaxxbc', false],
+    ['a.b', 'axb', false],
+    ['(x)+', '(x)+', true],
+    ['bjö*', 'BJÖRN', true],
+    ['?', 'ö', true],
+  ])('%s against %s is %s', (mask, name, expected) => {
+    expect(globMatcher(mask)(name)).toBe(expected);
+  });
+
+  it('agrees with a regular expression built from the mask', () => {
+    const piece = fc.constantFrom('a', 'b', 'A', '*', '?', '.', 'é');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.array(fc.constantFrom('a', 'b', 'B', '.', 'é', 'É'), { maxLength: 10 }), (mask, name) => {
+        const source = mask.map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c === '.' ? '\\.' : c.toLowerCase())).join('');
+        const expected = new RegExp(`^${source}$`, 'su').test(name.join('').toLowerCase());
+        expect(globMatcher(mask.join(''))(name.join(''))).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a mask of many stars against a name that fails ends (a backtracking matcher would run past the test timeout)', () => {
+    expect(globMatcher('*a'.repeat(250))('a'.repeat(31) + 'b')).toBe(false);
+    expect(globMatcher('*a'.repeat(16))('a'.repeat(16))).toBe(true);
   });
 });

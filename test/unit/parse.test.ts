@@ -59,6 +59,9 @@ describe('parseClientFrame', () => {
     ['UNMUTE|bob', { type: 'UNMUTE', name: 'bob' }],
     ['MODLOG', { type: 'MODLOG' }],
     ['MODLOG|3', { type: 'MODLOG', count: 3 }],
+    ['TOPIC', { type: 'TOPIC' }],
+    ['TOPIC|', { type: 'TOPIC', topic: '' }],
+    ['topic|release on Friday | maybe', { type: 'TOPIC', topic: 'release on Friday | maybe' }],
   ])('%s', (line, frame) => {
     expect(parseClientFrame(line)).toStrictEqual({ ok: true, frame });
   });
@@ -184,6 +187,8 @@ describe('parseServerFrame', () => {
     ['PONG|tok', { type: 'PONG', token: 'tok' }],
     ['PONG|', { type: 'PONG', token: '' }],
     ['PONG|a|b', { type: 'PONG', token: 'a|b' }],
+    ['TOPIC|lobby|be nice | mostly', { type: 'TOPIC', room: 'lobby', topic: 'be nice | mostly' }],
+    ['TOPIC|lobby|', { type: 'TOPIC', room: 'lobby', topic: '' }],
     ['STATS|users=3|rooms=2|note=a=b', { type: 'STATS', stats: { users: '3', rooms: '2', note: 'a=b' } }],
     ['text|bob|lower-case type', { type: 'TEXT', from: 'bob', message: 'lower-case type' }],
   ])('%s', (line, frame) => {

@@ -134,6 +134,21 @@ export function unescapeTagValue(v: string): string {
   return v.replace(/\\(.?)/gs, (_, ch: string) => UNESCAPES[ch] ?? ch);
 }
 
+/**
+ * The client-only tags of a message (`+key`), encoded for relaying:
+ * `+a=b;+c`, or '' when there are none. Their values pass through `clean`
+ * (the caller's control-character guard) before they are escaped.
+ */
+export function clientOnlyTags(tags: ReadonlyMap<string, string>, clean: (value: string) => string): string {
+  let out = '';
+  for (const [key, value] of tags) {
+    if (!key.startsWith('+') || !TAG_KEY.test(key)) continue;
+    const safe = clean(value);
+    out += `${out === '' ? '' : ';'}${key}${safe === '' ? '' : `=${escapeTagValue(safe)}`}`;
+  }
+  return out;
+}
+
 /** `[+][vendor/]name`, IRCv3's key grammar. */
 const TAG_KEY = /^\+?(?:[A-Za-z0-9.-]+\/)?[A-Za-z0-9-]+$/;
 const LINE_BREAKERS = /[\r\n\0]/g;

@@ -71,3 +71,35 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   }
   return pieces;
 }
+
+/**
+ * IRC's masks: `*` any run of characters, `?` one; without regard to case.
+ * Matched by the greedy two-pointer walk, not a RegExp: a mask of many `*`
+ * costs O(mask × name), never backtracking without end.
+ */
+export function globMatcher(mask: string): (name: string) => boolean {
+  const pattern = [...mask.toLowerCase()];
+  return (raw) => {
+    const name = [...raw.toLowerCase()];
+    let p = 0;
+    let n = 0;
+    let star = -1;
+    let resume = 0;
+    while (n < name.length) {
+      if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
+        p++;
+        n++;
+      } else if (p < pattern.length && pattern[p] === '*') {
+        star = p++;
+        resume = n;
+      } else if (star !== -1) {
+        p = star + 1;
+        n = ++resume;
+      } else {
+        return false;
+      }
+    }
+    while (p < pattern.length && pattern[p] === '*') p++;
+    return p === pattern.length;
+  };
+}

@@ -4,6 +4,7 @@ import { history, help, logout, ping, stats } from './info.js';
 import { join, rooms, users } from './rooms.js';
 import { ban, kick, modlog, mute, unban, unmute } from './moderation.js';
 import { password } from './password.js';
+import { topic } from './topics.js';
 import type { ClientFrame } from '../../protocol/index.js';
 import type { FrameOf, OpenFrameType, OpenHandlerTable, UserHandlerTable } from './types.js';
 
@@ -31,6 +32,7 @@ export const USER_HANDLERS: UserHandlerTable = {
   MUTE: mute,
   UNMUTE: unmute,
   MODLOG: modlog,
+  TOPIC: topic,
 };
 
 export function isOpenFrame(frame: ClientFrame): frame is FrameOf<OpenFrameType> {

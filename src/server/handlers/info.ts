@@ -54,6 +54,7 @@ const HELP_LINES = [
   'HISTORY  or  HISTORY|n  - recent messages of your room',
   'PING  or  PING|token  - liveness check',
   'STATS  - server figures',
+  'TOPIC  - the topic of your room;  TOPIC|text  sets it,  TOPIC|  clears it (registered names)',
   'PASSWORD|old|new  - change your password (registered names)',
   'Operators: KICK|name|reason, BAN|name|minutes|reason (0 = until lifted), UNBAN|name, MUTE|name|minutes|reason, UNMUTE|name, MODLOG or MODLOG|n',
   'HELP  - this list',

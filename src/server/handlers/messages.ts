@@ -10,12 +10,14 @@ import {
 } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import type { InRoomState, Session, User } from '../session.js';
+import type { RoomEvent, UserEvent } from '../events.js';
+import { nextMessageId } from '../message-ids.js';
 import type { Room } from '../presence.js';
 import { requireUnmuted } from '../moderation.js';
 import { requireDirectory } from './availability.js';
 import { whenReady, type FrameOf } from './types.js';
 
-function takeMessageToken(session: Session): void {
+export function takeMessageToken(session: Session): void {
   if (!session.messageBucket.take()) throw new ChatError('RATE_LIMITED', 'slow down: too many messages');
 }
 
@@ -42,11 +44,18 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   postToRoom(ctx, session, me, me.room, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
 }
 
+/** How an IRC sender's message differs: no echo to a client that did not ask, NOTICE, client-only tags. */
+export interface PostOptions {
+  except?: Session;
+  notice?: boolean;
+  tags?: string;
+}
+
 /**
  * A message into a room: checked, recorded, relayed to every member (but
  * `except`, an IRC sender that asked for no echo) and pledged to the store.
  */
-export function postToRoom(ctx: ServerContext, session: Session, me: User, room: Room<Session>, raw: string, except?: Session, notice = false): void {
+export function postToRoom(ctx: ServerContext, session: Session, me: User, room: Room<Session>, raw: string, options: PostOptions = {}): void {
   requireDirectory(ctx);
   requireUnmuted(ctx, session);
   takeMessageToken(session);
@@ -54,14 +63,24 @@ export function postToRoom(ctx: ServerContext, session: Session, me: User, room:
   const from = me.name;
   const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
   ctx.history.record(record);
-  const lines = ctx.relay.toRoom(room, { kind: 'text', from, message, time: record.time, ...(notice ? { notice } : {}) }, except);
+  const { except, notice, tags } = options;
+  const event: RoomEvent = {
+    kind: 'text',
+    from,
+    message,
+    time: record.time,
+    id: nextMessageId(),
+    ...(notice === true ? { notice } : {}),
+    ...(tags === undefined ? {} : { tags }),
+  };
+  const lines = ctx.relay.toRoom(room, event, except);
   ctx.pledges.add({ sender: session, lines, record });
   ctx.stats.messagesRelayed++;
   ctx.stats.roomMessages++;
 }
 
 /** What the sender of a private message is told, in its protocol; returns the Buffers queued (for the pledge). */
-export type PrivateAck = (to: string, message: string, offline: boolean) => Buffer[];
+export type PrivateAck = (to: string, message: string, offline: boolean, id: string) => Buffer[];
 
 function lineAck(session: Session): PrivateAck {
   return (to, message, offline) => {
@@ -79,7 +98,7 @@ export function privateMessage(ctx: ServerContext, session: Session, frame: Fram
 }
 
 /** A private message to a user online on any node, or kept for a registered one who is offline. */
-export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: string, raw: string, ack: PrivateAck): void | Promise<void> {
+export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: string, raw: string, ack: PrivateAck, tags?: string): void | Promise<void> {
   requireDirectory(ctx);
   requireUnmuted(ctx, session);
   takeMessageToken(session);
@@ -88,11 +107,13 @@ export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: 
   const message = cleanMessage(ctx, raw);
   const { name: from, key: fromKey } = me;
   const time = ctx.clock();
+  const id = nextMessageId();
   return whenReady(ctx.directory.locate(target.key), (online) => {
-    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message }, ack);
+    if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message }, ack, id);
     ctx.store.appendPrivate({ time, from, fromKey, to: online.name, toKey: target.key, message, delivered: true });
-    const delivered = ctx.relay.toUser(online.node, target.key, { kind: 'private', from, message, time });
-    const acked = ack(online.name, message, false);
+    const event: UserEvent = { kind: 'private', from, message, time, id, ...(tags === undefined ? {} : { tags }) };
+    const delivered = ctx.relay.toUser(online.node, target.key, event);
+    const acked = ack(online.name, message, false, id);
     ctx.pledges.add({ sender: session, lines: delivered === undefined ? acked : [delivered, ...acked] });
     ctx.stats.messagesRelayed++;
     ctx.stats.privateMessages++;
@@ -107,6 +128,7 @@ async function storeForLater(
   name: string,
   record: { time: number; from: string; fromKey: string; message: string },
   ack: PrivateAck,
+  id: string,
 ): Promise<void> {
   const message = record.message;
   const account = await ctx.store.getAccount(key);
@@ -117,6 +139,6 @@ async function storeForLater(
     throw new ChatError('MAILBOX_FULL', `${account.name} is offline and their mailbox is full; try again once they have read it`);
   }
   ctx.store.appendPrivate({ ...record, to: account.name, toKey: account.key, delivered: false });
-  ctx.pledges.add({ sender: session, lines: ack(account.name, message, true) });
+  ctx.pledges.add({ sender: session, lines: ack(account.name, message, true, id) });
   ctx.stats.privateMessages++;
 }

@@ -1,8 +1,8 @@
-import { ChatError, checkName, codePointLength, doneNotice, encodeSystem, liftedNotice, stripUnsafe, untilText } from '../../protocol/index.js';
+import { ChatError, checkName, codePointLength, doneNotice, liftedNotice, stripUnsafe, untilText } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { addressKey } from '../login-guard.js';
 import { MAX_REASON_CHARS, enforce, isOperator } from '../moderation.js';
-import type { InRoomState, Session, User } from '../session.js';
+import type { Session, User } from '../session.js';
 import type { ModerationAction, ModlogEntry } from '../storage/store.js';
 import { requireDirectory } from './availability.js';
 import { sendCharged, type FrameOf, type FrameType } from './types.js';
@@ -88,7 +88,7 @@ export async function kick(ctx: ServerContext, session: Session, frame: Pick<Fra
 }
 
 /** BAN and MUTE: the sanction and its log entry stored at once, then carried out on every node. */
-async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN' | 'MUTE'>, me: InRoomState): Promise<void> {
+async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN' | 'MUTE'>, me: User): Promise<void> {
   requireDirectory(ctx);
   await requireOperator(ctx, session, me, frame.type);
   const reason = cleanReason(frame.reason);
@@ -107,16 +107,16 @@ async function impose(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'
   session.sendNotice(doneNotice(kind === 'ban' ? 'banned' : 'muted', target.name, duration(frame.minutes, until), reason));
 }
 
-export function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: InRoomState): Promise<void> {
+export function ban(ctx: ServerContext, session: Session, frame: FrameOf<'BAN'>, me: User): Promise<void> {
   return impose(ctx, session, frame, me);
 }
 
-export function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: InRoomState): Promise<void> {
+export function mute(ctx: ServerContext, session: Session, frame: FrameOf<'MUTE'>, me: User): Promise<void> {
   return impose(ctx, session, frame, me);
 }
 
 /** UNBAN and UNMUTE. */
-async function lift(ctx: ServerContext, session: Session, me: InRoomState, raw: string, kind: 'ban' | 'mute'): Promise<void> {
+async function lift(ctx: ServerContext, session: Session, me: User, raw: string, kind: 'ban' | 'mute'): Promise<void> {
   requireDirectory(ctx);
   const type = kind === 'ban' ? 'UNBAN' : 'UNMUTE';
   await requireOperator(ctx, session, me, type);
@@ -135,11 +135,11 @@ async function lift(ctx: ServerContext, session: Session, me: InRoomState, raw: 
   session.sendNotice(liftedNotice(check.name, past));
 }
 
-export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: InRoomState): Promise<void> {
+export function unban(ctx: ServerContext, session: Session, frame: FrameOf<'UNBAN'>, me: User): Promise<void> {
   return lift(ctx, session, me, frame.name, 'ban');
 }
 
-export function unmute(ctx: ServerContext, session: Session, frame: FrameOf<'UNMUTE'>, me: InRoomState): Promise<void> {
+export function unmute(ctx: ServerContext, session: Session, frame: FrameOf<'UNMUTE'>, me: User): Promise<void> {
   return lift(ctx, session, me, frame.name, 'mute');
 }
 
@@ -153,13 +153,13 @@ export function modlogLine(entry: ModlogEntry): string {
   return `${time} ${entry.operator} ${PAST[entry.action]} ${entry.target}${span}${because(entry.reason)}`;
 }
 
-export async function modlog(ctx: ServerContext, session: Session, frame: FrameOf<'MODLOG'>, me: InRoomState): Promise<void> {
+export async function modlog(ctx: ServerContext, session: Session, frame: FrameOf<'MODLOG'>, me: User): Promise<void> {
   await requireOperator(ctx, session, me, 'MODLOG');
   const count = Math.min(frame.count ?? DEFAULT_MODLOG_COUNT, MAX_MODLOG_COUNT);
   const entries = await ctx.store.recentModlog(count);
   if (entries.length === 0) {
-    session.send(encodeSystem('no moderation actions yet'));
+    session.sendNotice('no moderation actions yet');
     return;
   }
-  sendCharged(session, ...entries.map((e) => encodeSystem(modlogLine(e))));
+  sendCharged(session, ...entries.map((e) => session.dialect.notice(modlogLine(e))));
 }

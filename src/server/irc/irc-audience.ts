@@ -5,8 +5,9 @@ import type { Room } from '../presence.js';
 
 // How the chat looks to IRC clients: a room is a channel (`#room`), every
 // user a `name!name@server` source, and a room's events become JOIN, PART,
-// QUIT, TOPIC and PRIVMSG lines. Clients that asked for tags (server-time,
-// message-tags) share one encoding of each event, the others another.
+// QUIT, TOPIC, PRIVMSG and TAGMSG lines. Each event is encoded once per tag
+// level (none, server-time alone, every tag with message-tags), and the
+// clients of a level share it.
 
 /** The server's IRC identity, shared by every IRC session. */
 export interface IrcServerInfo {
@@ -52,20 +53,38 @@ export function fromIrc(text: string): string {
   return stripUnsafe(stripFormatting(text));
 }
 
+/** What a client takes on its lines: nothing, the time (server-time), or every tag (message-tags). */
+export type TagLevel = 'plain' | 'time' | 'full';
+
+/** The tag section of a line for a client of `level`, with its trailing space ('' for none). */
+export function tagSection(level: TagLevel, time: number, id?: string, clientTags?: string): string {
+  if (level === 'plain') return '';
+  const stamp = `time=${new Date(time).toISOString()}`;
+  if (level === 'time' || id === undefined) return `@${stamp} `;
+  return `@${stamp};msgid=${id}${clientTags === undefined || clientTags === '' ? '' : `;${clientTags}`} `;
+}
+
 export class IrcAudience implements AudienceCodec {
   constructor(
     readonly name: string,
-    private readonly tagged: boolean,
+    private readonly level: TagLevel,
     private readonly server: IrcServerInfo,
   ) {}
 
-  room(event: RoomEvent, room: Room): Buffer {
+  room(event: RoomEvent, room: Room): Buffer | undefined {
     const channel = channelOf(room);
     const server = this.server;
-    const tags = this.tagged ? timeTag(event.kind === 'text' ? event.time : server.clock()) : '';
     switch (event.kind) {
-      case 'text':
+      case 'text': {
+        const tags = tagSection(this.level, event.time, event.id, event.tags);
         return Buffer.from(messageLines(tags, userSource(event.from, server), event.notice === true ? 'NOTICE' : 'PRIVMSG', channel, event.message));
+      }
+      case 'tagmsg':
+        if (this.level !== 'full') return undefined;
+        return Buffer.from(`${tagSection('full', event.time, event.id, event.tags)}:${userSource(event.from, server)} TAGMSG ${channel}\r\n`);
+    }
+    const tags = tagSection(this.level, server.clock());
+    switch (event.kind) {
       case 'joined':
         return Buffer.from(`${tags}:${userSource(event.name, server)} JOIN ${channel}\r\n`);
       case 'left': {

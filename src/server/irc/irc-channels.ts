@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { RPL, type IrcMessage } from '../../protocol/irc/index.js';
-import { ChatError, checkName, codePointLength } from '../../protocol/index.js';
+import { ChatError, checkName } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { kick as kickUser } from '../handlers/moderation.js';
 import { requireDirectory } from '../handlers/availability.js';
+import { setTopic, TOPIC_CHARS } from '../handlers/topics.js';
 import { joinChannel, leaveRoom, type Entered } from '../membership.js';
 import { requireUnmuted } from '../moderation.js';
 import type { Room } from '../presence.js';
@@ -17,8 +18,6 @@ import { roomNames, roomOfChannel, sendNames } from './irc-info.js';
 // (the line protocol's users keep their one current room), TOPIC is the
 // room's stored topic, and KICK is the server's moderation (an operator's,
 // and it disconnects, as KICK does everywhere here).
-
-export const TOPIC_CHARS = 390;
 
 /** The logged-in identity of an IRC session (commands past registration have one). */
 export function me(session: Session): User {
@@ -145,33 +144,13 @@ export async function topic(ctx: ServerContext, session: Session, client: IrcCli
     return;
   }
   try {
-    await setTopic(ctx, session, room, msg.params[1]!);
+    await setTopic(ctx, session, me(session), room, fromIrc(msg.params[1]!));
   } catch (err) {
     if (!(err instanceof ChatError) || err.code !== 'NOT_ALLOWED') throw err;
     client.reply(RPL.ERR_CHANOPRIVSNEEDED, name, err.message);
   }
 }
 
-/**
- * Sets (or with '' clears) a room's topic: registered users and operators
- * may; it is stored before the room is told.
- */
-export async function setTopic(ctx: ServerContext, session: Session, room: Room<Session>, raw: string): Promise<void> {
-  requireDirectory(ctx);
-  requireUnmuted(ctx, session);
-  const by = me(session);
-  if (!session.registered && session.operator === undefined) throw new ChatError('NOT_ALLOWED', 'only registered users may set a topic');
-  const text = fromIrc(raw).trim();
-  if (codePointLength(text, TOPIC_CHARS + 1) > TOPIC_CHARS) throw new ChatError('MESSAGE_TOO_LONG', `topics are limited to ${TOPIC_CHARS} characters`);
-  if (!session.messageBucket.take()) throw new ChatError('RATE_LIMITED', 'slow down: too many topic changes');
-  try {
-    await ctx.store.setRoomTopic({ roomKey: room.key, room: room.name, topic: text, by: by.name, at: ctx.clock() });
-  } catch {
-    throw new ChatError('UNAVAILABLE', 'the topic could not be stored, so it was not changed; try again');
-  }
-  ctx.log.info('topic', { session: session.id, name: by.name, room: room.name, cleared: text === '' });
-  ctx.relay.toRoom(room, { kind: 'topic', by: by.name, room: room.name, topic: text });
-}
 
 export async function kick(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): Promise<void> {
   const [channel = '', target = '', reason = ''] = msg.params;

@@ -3,11 +3,14 @@ import type { ErrorCode } from '../../protocol/index.js';
 import type { Dialect, LineSink, UserEvent } from '../events.js';
 import type { Room } from '../presence.js';
 import type { Account, RoomMessage } from '../storage/store.js';
-import { IrcAudience, ircText, messageLines, timeTag, userSource, type IrcServerInfo } from './irc-audience.js';
+import { IrcAudience, ircText, messageLines, tagSection, userSource, type IrcServerInfo, type TagLevel } from './irc-audience.js';
 
 // One IRC connection's side of the conversation: what it registered with,
 // the capabilities it asked for, and how the core's words (notices,
 // refusals, private messages) are said to it.
+
+/** ISUPPORT USERLEN: how much of USER's name is kept. */
+export const USERLEN = 10;
 
 /** The capabilities offered, with their CAP LS 302 values. */
 export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
@@ -22,14 +25,16 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['userhost-in-names', ''],
 ]);
 
-/** What every IRC session of a server shares: its identity and the two encodings of room lines. */
+/** What every IRC session of a server shares: its identity and the encodings of room lines, one per tag level. */
 export class IrcServer {
-  readonly plain: IrcAudience;
-  readonly tagged: IrcAudience;
+  readonly audiences: Readonly<Record<TagLevel, IrcAudience>>;
 
   constructor(readonly info: IrcServerInfo) {
-    this.plain = new IrcAudience('irc', false, info);
-    this.tagged = new IrcAudience('irc+tags', true, info);
+    this.audiences = {
+      plain: new IrcAudience('irc', 'plain', info),
+      time: new IrcAudience('irc+time', 'time', info),
+      full: new IrcAudience('irc+tags', 'full', info),
+    };
   }
 }
 
@@ -69,16 +74,31 @@ export class IrcClient implements Dialect {
   }
 
   get audience(): IrcAudience {
-    return this.tagged ? this.server.tagged : this.server.plain;
+    return this.server.audiences[this.tagLevel];
+  }
+
+  get tagLevel(): TagLevel {
+    return this.caps.has('message-tags') ? 'full' : this.caps.has('server-time') ? 'time' : 'plain';
   }
 
   /** The client takes tags on its lines. */
   get tagged(): boolean {
-    return this.caps.has('server-time') || this.caps.has('message-tags');
+    return this.tagLevel !== 'plain';
   }
 
   has(cap: string): boolean {
     return this.caps.has(cap);
+  }
+
+  /**
+   * The user field WHO and WHOIS show: USER's name as given (letters, digits,
+   * `.`, `_` and `-`, cut to USERLEN), `~` in front since no ident server
+   * vouches for it. Message sources keep `nick!nick@server`: a room's lines
+   * are encoded once for all its members, from the names alone.
+   */
+  get ident(): string {
+    const given = (this.username ?? '').replace(/[^A-Za-z0-9._-]/g, '').slice(0, USERLEN);
+    return `~${given === '' ? this.nick : given}`;
   }
 
   get source(): string {
@@ -113,9 +133,15 @@ export class IrcClient implements Dialect {
   }
 
   user(event: UserEvent): string {
-    if (event.kind === 'notice') return this.notice(event.text);
-    const tags = this.tagged ? timeTag(event.time) : '';
-    return messageLines(tags, userSource(event.from, this.server.info), 'PRIVMSG', this.nick, event.message);
+    switch (event.kind) {
+      case 'notice':
+        return this.notice(event.text);
+      case 'private':
+        return messageLines(tagSection(this.tagLevel, event.time, event.id, event.tags), userSource(event.from, this.server.info), 'PRIVMSG', this.nick, event.message);
+      case 'tagmsg':
+        if (this.tagLevel !== 'full') return '';
+        return `${tagSection('full', event.time, event.id, event.tags)}:${userSource(event.from, this.server.info)} TAGMSG ${this.nick}\r\n`;
+    }
   }
 
   /** IRC's JOIN comes first; the topic, names and history follow it (the join command sends them). */

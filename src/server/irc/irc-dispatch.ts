@@ -9,7 +9,8 @@ import { fromIrc } from './irc-audience.js';
 import { join, kick, part, topic } from './irc-channels.js';
 import { IrcClient } from './irc-client.js';
 import { away, list, lusers, mode, motd, names, ping, pong, version, who, whois } from './irc-info.js';
-import { notice, privmsg } from './irc-messages.js';
+import { notice, privmsg, tagmsg } from './irc-messages.js';
+import { kill, kline, modlogCommand, muteCommand, unkline, unmuteCommand } from './irc-moderation.js';
 import { authenticateCommand, cap, nick, pass, user } from './irc-registration.js';
 
 // connection → session (IRC decoder) → here → command table → handler. As
@@ -37,6 +38,7 @@ const REGISTERED: Readonly<Record<string, IrcHandler>> = {
   PART: part,
   PRIVMSG: privmsg,
   NOTICE: notice,
+  TAGMSG: tagmsg,
   NAMES: names,
   WHO: who,
   WHOIS: whois,
@@ -49,6 +51,12 @@ const REGISTERED: Readonly<Record<string, IrcHandler>> = {
   MODE: mode,
   OPER: oper,
   KICK: kick,
+  KILL: kill,
+  KLINE: kline,
+  UNKLINE: unkline,
+  MUTE: muteCommand,
+  UNMUTE: unmuteCommand,
+  MODLOG: modlogCommand,
 };
 
 export function handleIrcEvent(ctx: ServerContext, session: Session, event: InputEvent): void {

@@ -1,4 +1,4 @@
-import { RPL, type IrcMessage } from '../../protocol/irc/index.js';
+import { globMatcher, RPL, type IrcMessage } from '../../protocol/irc/index.js';
 import { checkName } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import type { Room } from '../presence.js';
@@ -85,7 +85,7 @@ export async function whois(ctx: ServerContext, _session: Session, client: IrcCl
   const name = online.name;
   const local = ctx.presence.user(check.key);
   const other = ircClientOf(local);
-  client.reply(RPL.RPL_WHOISUSER, name, name, client.info.name, '*', other?.realname || name);
+  client.reply(RPL.RPL_WHOISUSER, name, other?.ident ?? name, client.info.name, '*', other?.realname || name);
   if (local !== undefined) {
     const channels = local.rooms().map((r) => channelOf(r));
     if (channels.length > 0) client.reply(RPL.RPL_WHOISCHANNELS, name, channels.join(' '));
@@ -161,44 +161,50 @@ export async function who(ctx: ServerContext, session: Session, client: IrcClien
     const other = ircClientOf(local);
     const flags = `${other?.away === undefined ? 'H' : 'G'}${local?.operator !== undefined || other?.oper === true ? '*' : ''}`;
     const realname = other?.realname || name;
+    const ident = other?.ident ?? name;
     if (whox === undefined) {
-      client.reply(RPL.RPL_WHOREPLY, channel, name, server, server, name, flags, `0 ${realname}`);
+      client.reply(RPL.RPL_WHOREPLY, channel, ident, server, server, name, flags, `0 ${realname}`);
       return;
     }
-    const fields: string[] = [];
-    for (const field of whox.fields) {
-      const value: Record<string, string> = {
-        t: whox.token,
-        c: channel,
-        u: name,
-        i: '255.255.255.255',
-        h: server,
-        s: server,
-        n: name,
-        f: flags,
-        d: '0',
-        l: local === undefined ? '0' : String(Math.max(0, Math.floor((ctx.clock() - local.lastActive) / 1000))),
-        a: local?.registered === true ? name : '0',
-        o: 'n/a',
-        r: realname,
-      };
-      if (value[field] !== undefined) fields.push(value[field]!);
-    }
-    client.reply(RPL.RPL_WHOSPCRPL, ...fields);
+    const value: Record<string, string> = {
+      t: whox.token,
+      c: channel,
+      u: ident,
+      i: '255.255.255.255',
+      h: server,
+      s: server,
+      n: name,
+      f: flags,
+      d: '0',
+      l: local === undefined ? '0' : String(Math.max(0, Math.floor((ctx.clock() - local.lastActive) / 1000))),
+      a: local?.registered === true ? name : '0',
+      o: 'n/a',
+      r: realname,
+    };
+    client.reply(RPL.RPL_WHOSPCRPL, ...[...whox.fields].map((field) => value[field]!));
   };
   if (mask.startsWith('#')) {
     const room = roomOfChannel(ctx, mask);
     if (room !== undefined) for (const name of await roomNames(ctx, room, session)) row(channelOf(room), name);
+  } else if (/[*?]/.test(mask)) {
+    // Everyone is invisible (+i): a mask finds only the people who share a channel with the asker.
+    const match = globMatcher(mask);
+    for (const name of await sharingChannels(ctx, session)) if (match(name)) row('*', name);
   } else {
     const check = checkName(mask);
     const online = check.ok ? await ctx.directory.locate(check.key) : undefined;
-    if (check.ok && online !== undefined) {
-      const local = ctx.presence.user(check.key);
-      const first = local?.rooms()[0];
-      row(first === undefined ? '*' : channelOf(first), online.name);
-    }
+    if (check.ok && online !== undefined) row('*', online.name);
   }
   client.reply(RPL.RPL_ENDOFWHO, mask, 'End of WHO list');
+}
+
+/** The asker and everyone in its rooms, once each. */
+async function sharingChannels(ctx: ServerContext, session: Session): Promise<string[]> {
+  const seen = new Map<string, string>();
+  if (session.name !== undefined) seen.set(session.name.toLowerCase(), session.name);
+  for (const room of session.rooms()) for (const name of await roomNames(ctx, room, session)) seen.set(name.toLowerCase(), name);
+  session.frameBucket.charge(Math.floor(seen.size / 64));
+  return [...seen.values()];
 }
 
 /** WHO's extension: `%fields[,token]` (only the fields we know, in the order the spec fixes). */

@@ -1,9 +1,11 @@
-import { RPL, type IrcMessage } from '../../protocol/irc/index.js';
-import { ChatError, checkName } from '../../protocol/index.js';
+import { clientOnlyTags, RPL, type IrcMessage } from '../../protocol/irc/index.js';
+import { ChatError, checkName, stripUnsafe } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import { postToRoom, sendPrivate, type PrivateAck } from '../handlers/messages.js';
+import { nextMessageId } from '../message-ids.js';
+import { requireUnmuted } from '../moderation.js';
+import { postToRoom, sendPrivate, takeMessageToken, type PrivateAck } from '../handlers/messages.js';
 import type { Session } from '../session.js';
-import { fromIrc, messageLines, timeTag } from './irc-audience.js';
+import { fromIrc, messageLines, tagSection } from './irc-audience.js';
 import type { IrcClient } from './irc-client.js';
 import { ircClientOf, roomOfChannel } from './irc-info.js';
 import { me } from './irc-channels.js';
@@ -34,6 +36,12 @@ export function notice(ctx: ServerContext, session: Session, client: IrcClient, 
   return deliver(ctx, session, client, msg, true);
 }
 
+/** The sender's client-only tags, relayed to message-tags clients; other tags are the server's to set. */
+function relayedTags(client: IrcClient, msg: IrcMessage): string | undefined {
+  if (!client.has('message-tags') || msg.tags.size === 0) return undefined;
+  return clientOnlyTags(msg.tags, stripUnsafe) || undefined;
+}
+
 async function deliver(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage, quiet: boolean): Promise<void> {
   const command = quiet ? 'NOTICE' : 'PRIVMSG';
   const [targets = '', raw = ''] = msg.params;
@@ -47,10 +55,50 @@ async function deliver(ctx: ServerContext, session: Session, client: IrcClient, 
   }
   const text = relayable(raw);
   if (text === undefined) return;
+  const tags = relayedTags(client, msg);
+  await eachTarget(client, targets, quiet, async (target) => {
+    if (target.startsWith('#')) toChannel(ctx, session, client, target, text, quiet, tags);
+    else await toNick(ctx, session, client, target, text, command, tags);
+  });
+}
+
+/**
+ * TAGMSG: client-only tags without text (typing notices, reactions), for
+ * message-tags clients alone. Not stored, never an error reply to a target
+ * that cannot take it: it is as quiet as NOTICE.
+ */
+export async function tagmsg(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): Promise<void> {
+  const targets = msg.params[0] ?? '';
+  if (targets === '') {
+    client.reply(RPL.ERR_NORECIPIENT, 'No recipient given (TAGMSG)');
+    return;
+  }
+  const tags = relayedTags(client, msg);
+  if (tags === undefined) return;
+  const from = me(session);
+  await eachTarget(client, targets, true, async (target) => {
+    requireUnmuted(ctx, session);
+    takeMessageToken(session);
+    const event = { kind: 'tagmsg', from: from.name, id: nextMessageId(), tags, time: ctx.clock() } as const;
+    if (target.startsWith('#')) {
+      const room = roomOfChannel(ctx, target);
+      if (room === undefined || !room.members.has(session)) return;
+      ctx.relay.toRoom(room, event, client.has('echo-message') ? undefined : session);
+      return;
+    }
+    const check = checkName(target);
+    const online = check.ok ? await ctx.directory.locate(check.key) : undefined;
+    if (!check.ok || online === undefined) return;
+    ctx.relay.toUser(online.node, check.key, event);
+    if (client.has('echo-message')) session.send(`${tagSection('full', event.time, event.id, tags)}:${client.source} TAGMSG ${online.name}\r\n`);
+  });
+}
+
+/** Up to MAX_TARGETS targets; a refusal is told per target (not for NOTICE), a flood ends them all. */
+async function eachTarget(client: IrcClient, targets: string, quiet: boolean, send: (target: string) => Promise<void>): Promise<void> {
   for (const target of targets.split(',').slice(0, MAX_TARGETS)) {
     try {
-      if (target.startsWith('#')) toChannel(ctx, session, client, target, text, quiet);
-      else await toNick(ctx, session, client, target, text, command);
+      await send(target);
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
       if (quiet && err.code !== 'RATE_LIMITED') continue;
@@ -60,7 +108,7 @@ async function deliver(ctx: ServerContext, session: Session, client: IrcClient, 
   }
 }
 
-function toChannel(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, quiet: boolean): void {
+function toChannel(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, quiet: boolean, tags: string | undefined): void {
   const room = roomOfChannel(ctx, target);
   if (room === undefined || !room.members.has(session)) {
     if (quiet) return;
@@ -68,14 +116,15 @@ function toChannel(ctx: ServerContext, session: Session, client: IrcClient, targ
     else client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, 'Cannot send to channel (join it first)');
     return;
   }
-  postToRoom(ctx, session, me(session), room, text, client.has('echo-message') ? undefined : session, quiet);
+  const except = client.has('echo-message') ? undefined : session;
+  postToRoom(ctx, session, me(session), room, text, { ...(except === undefined ? {} : { except }), notice: quiet, ...(tags === undefined ? {} : { tags }) });
 }
 
-async function toNick(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, command: string): Promise<void> {
-  const ack: PrivateAck = (to, message, offline) => {
+async function toNick(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, command: string, tags: string | undefined): Promise<void> {
+  const ack: PrivateAck = (to, message, offline, id) => {
     const lines: Buffer[] = [];
     if (client.has('echo-message')) {
-      const echo = Buffer.from(messageLines(client.tagged ? timeTag(ctx.clock()) : '', client.source, command, to, message));
+      const echo = Buffer.from(messageLines(tagSection(client.tagLevel, ctx.clock(), id, tags), client.source, command, to, message));
       session.send(echo);
       lines.push(echo);
     }
@@ -86,7 +135,7 @@ async function toNick(ctx: ServerContext, session: Session, client: IrcClient, t
     }
     return lines;
   };
-  await sendPrivate(ctx, session, me(session), target, text, ack);
+  await sendPrivate(ctx, session, me(session), target, text, ack, tags);
   const check = checkName(target);
   const away = check.ok ? ircClientOf(ctx.presence.user(check.key))?.away : undefined;
   if (away !== undefined && command === 'PRIVMSG') client.reply(RPL.RPL_AWAY, check.ok ? check.name : target, away);

@@ -3,7 +3,7 @@ import { ChatError, checkName, nameKey, NAME_MAX } from '../../protocol/index.js
 import { authenticate, claimName, deliverMailbox, requireSafePasswordPath } from '../handlers/login.js';
 import type { ServerContext } from '../context.js';
 import type { Session } from '../session.js';
-import { CAPABILITIES, type IrcClient } from './irc-client.js';
+import { CAPABILITIES, USERLEN, type IrcClient } from './irc-client.js';
 import { lusers, motd } from './irc-info.js';
 
 // Registration: CAP negotiation, NICK and USER, and the proof of a
@@ -33,7 +33,7 @@ export const ISUPPORT_LINES = (client: IrcClient): string[][] => [
     'PREFIX=',
     'TOPICLEN=390',
   ],
-  ['UTF8ONLY', 'WHOX'],
+  [`USERLEN=${USERLEN}`, 'UTF8ONLY', 'WHOX'],
 ];
 
 export function capList(client: IrcClient): string {
