@@ -7,7 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 suite="${IRCTEST_DIR:-$here/../../../shared/irctest}"
-floor="${IRCTEST_FLOOR:-66}"
+floor="${IRCTEST_FLOOR:-85}"
 modules=(pingpong connection_registration join part messages names list quit isupport cap echo_message message_tags who)
 [ -d "$suite/irctest" ] || { echo "irctest: no suite at $suite" >&2; exit 1; }
 files=()
