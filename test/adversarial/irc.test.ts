@@ -2,7 +2,8 @@
 // oversized lines is cut off without slowing a line-protocol user; many
 // that try a registered name with NICK, wrong PASS or wrong SASL never
 // speak under it; a message through IRC is stored before anyone sees it
-// (the disk-full case of the line protocol applies unchanged: one path).
+// (the disk-full case of the line protocol applies unchanged: one path);
+// TAGMSG floods and costly WHO masks are rate-limited like any frame.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LineClient, closeAllClients } from '../helpers/line-client.js';
@@ -57,6 +58,50 @@ describe('a flooding IRC client', () => {
     expect(seen.filter((l) => l.startsWith('TEXT|flooder|flood')).length).toBeLessThan(100);
     expect(seen).toContain('SYSTEM|flooder left lobby (flooding)');
   }, 30_000);
+});
+
+describe('tags, TAGMSG and WHO masks as weapons', () => {
+  it('TAGMSG floods with the largest tags, and WHO with the costliest masks in a room of 300, leave a message-tags reader and a line user fast and unflooded', async () => {
+    const srv = await startTestServer({ ircPort: 0, maxPerIp: 0, maxConnections: 1000 });
+    const crowd: LineClient[] = [];
+    for (let i = 0; i < 300; i++) crowd.push(await LineClient.loggedIn(srv.port, `crowd${i}`));
+    const bystander = await LineClient.loggedIn(srv.port, 'bystander');
+    const reader = await LineClient.connect(srv.ircPort!);
+    reader.sendLine('CAP REQ :message-tags');
+    reader.sendLine('NICK reader');
+    reader.sendLine('USER reader 0 * :reader');
+    reader.sendLine('CAP END');
+    reader.sendLine('JOIN #lobby');
+    await reader.waitFor(/ 366 /);
+    const attacker = await LineClient.connect(srv.ircPort!);
+    attacker.sendLine('CAP REQ :message-tags');
+    attacker.sendLine('NICK attacker');
+    attacker.sendLine('USER attacker 0 * :attacker');
+    attacker.sendLine('CAP END');
+    attacker.sendLine('JOIN #lobby');
+    await attacker.waitFor(/ 366 /);
+
+    const tagmsg = `@+a=${'x'.repeat(4080)} TAGMSG #lobby\r\n`;
+    const who = `WHO ${'*?'.repeat(240)}\r\nWHO *\r\n`;
+    let burst = '';
+    for (let i = 0; i < 20; i++) burst += tagmsg + who;
+    const sender = setInterval(() => attacker.send(burst), 20);
+    try {
+      const pings: number[] = [];
+      for (let i = 0; i < 10; i++) pings.push(await pingMs(bystander, `p${i}`));
+      expect(Math.max(...pings), 'the slowest PING of the bystander').toBeLessThan(WORST_PING_MS);
+      reader.sendLine('PING :reader-alive');
+      await reader.waitFor(/PONG.*reader-alive/, 5_000);
+      await attacker.waitClosed(15_000);
+    } finally {
+      clearInterval(sender);
+    }
+    // The reader got some of the TAGMSGs before the cut, rate-limited, and the line users none.
+    const tags = reader.drain().filter((l) => l.includes(' TAGMSG #lobby'));
+    expect(tags.length).toBeGreaterThan(0);
+    expect(tags.length).toBeLessThan(100);
+    expect(bystander.drain().filter((l) => l.includes('xxxx'))).toEqual([]);
+  }, 60_000);
 });
 
 describe('impersonation over IRC', () => {
