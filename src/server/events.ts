@@ -15,11 +15,13 @@ export type RoomEvent =
       readonly from: string;
       readonly message: string;
       readonly time: number;
-      readonly notice?: boolean;
+      readonly notice?: boolean | undefined;
       /** IRCv3 msgid (shown to message-tags clients). */
       readonly id?: string;
       /** An IRC sender's client-only tags, encoded (`+key=value;…`): for message-tags clients alone. */
-      readonly tags?: string;
+      readonly tags?: string | undefined;
+      /** IRC's CTCP ACTION (`/me`): the message reads `* text`; IRC clients get it back as an ACTION. */
+      readonly action?: boolean | undefined;
     }
   /** IRC's TAGMSG: tags without text (typing, reactions); never stored, only message-tags clients see it. */
   | { readonly kind: 'tagmsg'; readonly from: string; readonly id: string; readonly tags: string; readonly time: number }
@@ -31,7 +33,15 @@ export type RoomEvent =
   | { readonly kind: 'notice'; readonly text: string };
 
 export type UserEvent =
-  | { readonly kind: 'private'; readonly from: string; readonly message: string; readonly time: number; readonly id?: string; readonly tags?: string }
+  | {
+      readonly kind: 'private';
+      readonly from: string;
+      readonly message: string;
+      readonly time: number;
+      readonly id?: string;
+      readonly tags?: string | undefined;
+      readonly action?: boolean | undefined;
+    }
   | { readonly kind: 'tagmsg'; readonly from: string; readonly id: string; readonly tags: string; readonly time: number }
   | { readonly kind: 'notice'; readonly text: string };
 

@@ -4,8 +4,10 @@ import { FailureThrottle, type Clock } from './rate-limit.js';
 // per address and name, so an attacker's failures never stop the owner
 // logging in from elsewhere. An attempt counts as a failure from the moment
 // it starts (until its password proves right), and one address has at most
-// one password check running, so guesses sent all at once are no way round
-// the limit. A name that many addresses keep guessing gets a slow brake
+// one password check running (the others wait their turn, a few at most),
+// so guesses sent all at once are no way round the limit, while users
+// behind one address (a bouncer, a proxy, a household) still log in
+// together. A name that many addresses keep guessing gets a slow brake
 // instead of a lock: each further guess waits a delay that grows with the
 // failures, and addresses the owner logged in from are spared it.
 // Registrations are limited per address and in total, and hash one at a
@@ -29,10 +31,13 @@ export const REGISTRATIONS_TOTAL = 60;
 export const REGISTRATION_WINDOW_MS = 10 * 60_000;
 /** Registrations waiting for the one hashing slot, at most; more are refused. */
 export const REGISTRATION_QUEUE = 16;
+/** Password checks from one address waiting for the one running, at most; more are refused. */
+export const CHECKS_WAITING_PER_ADDRESS = 8;
 /** Names whose owners' addresses are remembered, at most (oldest forgotten first). */
 const TRUSTED_MAX = 10_000;
 
 export type LoginVerdict = { refused: true; reason: string } | { refused: false; delayMs: number };
+export type PasswordCheck = { refused: true; reason: string } | { refused: false; right: boolean };
 
 /**
  * The address an attacker cannot cheaply change: an IPv6 /64 is one
@@ -60,8 +65,8 @@ export class LoginGuard {
   private readonly registrationsTotal: FailureThrottle;
   /** name key → addresses that logged in to it with its password. */
   private readonly trusted = new Map<string, Set<string>>();
-  /** Addresses with a password check running. */
-  private readonly checking = new Set<string>();
+  /** Addresses with a password check running, with the checks waiting for it. */
+  private readonly checking = new Map<string, Array<() => void>>();
   /** The one registration hashing now, and those waiting for it. */
   private registering = false;
   private readonly waiting: Array<() => void> = [];
@@ -69,6 +74,8 @@ export class LoginGuard {
   constructor(
     readonly limit: number,
     clock: Clock,
+    /** How a braked guess waits (tests pass a fake). */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.perAddressName = new FailureThrottle(limit, FAILURE_WINDOW_MS, clock);
     this.perAddress = new FailureThrottle(limit * ADDRESS_FACTOR, FAILURE_WINDOW_MS, clock);
@@ -78,29 +85,41 @@ export class LoginGuard {
   }
 
   /**
-   * Starts a password check for `nameKey` from `address`: refused, or
-   * allowed after `delayMs`. An allowed check counts as a failure until
-   * `endCheck(…, true)`; every allowed check must be ended.
+   * Checks a password for `nameKey` from `address` with `verify`, once the
+   * address's turn comes: refused (too many failures, or too many waiting),
+   * or whether it was right. The attempt counts as a failure from its start
+   * until it proves right.
    */
-  beginCheck(address: string, nameKey: string): LoginVerdict {
-    const verdict = this.check(address, nameKey);
-    if (verdict.refused) return verdict;
+  async checkPassword(address: string, nameKey: string, verify: () => Promise<boolean>): Promise<PasswordCheck> {
     const from = addressKey(address);
-    if (this.checking.has(from)) {
-      return { refused: true, reason: 'a password from your address is being checked; send the next one after its answer' };
+    const waiting = this.checking.get(from);
+    if (waiting !== undefined) {
+      if (waiting.length >= CHECKS_WAITING_PER_ADDRESS) {
+        return { refused: true, reason: 'too many passwords from your address are being checked; try again in a moment' };
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else {
+      this.checking.set(from, []);
     }
-    this.checking.add(from);
-    this.failed(address, nameKey);
-    return verdict;
-  }
-
-  endCheck(address: string, nameKey: string, passwordRight: boolean): void {
-    const from = addressKey(address);
-    this.checking.delete(from);
-    if (!passwordRight) return;
-    this.perAddress.forgive(from);
-    this.perName.forgive(nameKey);
-    this.succeeded(address, nameKey);
+    // This check holds the address's turn now; it passes it on when done.
+    try {
+      const verdict = this.check(address, nameKey);
+      if (verdict.refused) return verdict;
+      this.failed(address, nameKey);
+      // A name under attack from many addresses: every guess waits (the owner's known addresses do not).
+      if (verdict.delayMs > 0) await this.sleep(verdict.delayMs);
+      const right = await verify();
+      if (right) {
+        this.perAddress.forgive(from);
+        this.perName.forgive(nameKey);
+        this.succeeded(address, nameKey);
+      }
+      return { refused: false, right };
+    } finally {
+      const next = this.checking.get(from)!.shift();
+      if (next === undefined) this.checking.delete(from);
+      else next();
+    }
   }
 
   /** Whether `address` may register a new account now. */

@@ -215,7 +215,8 @@ export interface TurnQueue {
 
 /** What the relay needs of the turn: a room's line into its shared batch. */
 export interface Broadcaster {
-  broadcast(room: RoomAudience, line: Buffer): void;
+  /** `except`: a member the line is not for (an IRC sender that did not ask for its own lines back). */
+  broadcast(room: RoomAudience, line: Buffer, except?: { readonly outbox: Outbox }): void;
   /** A member entered the room (after its membership changed, before its join notice). */
   memberJoined(room: RoomAudience, member: { readonly outbox: Outbox }): void;
   /** A member left the room (after its membership changed, before its leave notice). */
@@ -317,6 +318,25 @@ export class Outbox {
     if (this.discarded || this.openBatch === batch) return;
     if (this.pending === undefined && !this.endAfter) this.markDirty();
     this.cutOpenBatch();
+    this.continueBatch(batch);
+  }
+
+  /**
+   * The line `batch` is about to take is not for this member: its part of
+   * the batch ends here (true), to go on after the line with resumeAfter.
+   * False when it holds no open part of the batch (it would not get the line).
+   */
+  stopBefore(batch: RoomBatch): boolean {
+    if (this.discarded || this.openBatch !== batch) return false;
+    const items = this.pending!;
+    const last = items[items.length - 1]!;
+    items[items.length - 1] = new BatchView(batch, last instanceof BatchView ? last.from : 0, batch.count);
+    this.openBatch = undefined;
+    return true;
+  }
+
+  /** After stopBefore: the batch's lines from now on (the skipped line is behind). */
+  resumeAfter(batch: RoomBatch): void {
     this.continueBatch(batch);
   }
 
@@ -557,7 +577,7 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
   }
 
   /** Appends a line to the room's open batch, opening one (held by every member) when needed. */
-  broadcast(room: RoomAudience, line: Buffer): void {
+  broadcast(room: RoomAudience, line: Buffer, except?: { readonly outbox: Outbox }): void {
     let batch = this.batches.get(room);
     if (batch === undefined || !batch.open || batch.epoch !== room.epoch) {
       const delay = bigRoomDelayMs(memberCount(room.members));
@@ -566,7 +586,10 @@ export class OutputTurn<P extends Pledged = Pledged> implements TurnQueue, Broad
       if (!this.scheduled) this.schedule();
       for (const member of room.members) member.outbox.addBatch(batch);
     }
+    // The one member it is not for skips it inside the shared batch: no copy per member.
+    const skipping = except?.outbox.stopBefore(batch) === true;
     batch.append(line);
+    if (skipping) except!.outbox.resumeAfter(batch);
     // A big room's batch outlives the turn: a failed commit must find its lines there (a small one's are in the dirty outboxes).
     if (batch.deadline !== undefined) {
       this.touched.add(batch);

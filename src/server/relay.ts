@@ -45,8 +45,7 @@ export class Relay {
       const buffer = (audience.kind as AudienceCodec).room(event, room);
       if (buffer === undefined) continue;
       buffers.push(buffer);
-      if (except === undefined || !audience.members.has(except)) this.turn.broadcast(audience, buffer);
-      else for (const member of audience.members) if (member !== except) member.send(buffer);
+      this.turn.broadcast(audience, buffer, except !== undefined && audience.members.has(except) ? except : undefined);
     }
     return buffers;
   }

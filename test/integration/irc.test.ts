@@ -328,4 +328,27 @@ describe('IRC listener', () => {
       'boss unbanned bob',
     ]);
   });
+
+  it('/me: an IRC ACTION reaches line users as "* text" and IRC users as an ACTION again, in a channel and privately; other CTCP is not relayed', async () => {
+    const srv = await server();
+    const bob = await LineClient.loggedIn(srv.port, 'bob');
+    const alice = await ircUser(srv.ircPort, 'alice');
+    const carol = await ircUser(srv.ircPort, 'carol');
+    for (const c of [alice, carol]) {
+      c.sendLine('JOIN #lobby');
+      await c.collectUntil(/ 366 /);
+    }
+    alice.sendLine('PRIVMSG #lobby :\u0001VERSION\u0001');
+    alice.sendLine('PRIVMSG #lobby :\u0001ACTION waves\u0001');
+    await bob.waitFor('TEXT|alice|* waves');
+    expect(clean([await carol.waitFor(/PRIVMSG #lobby/)])[0]).toBe(`:alice!alice@${SERVER} PRIVMSG #lobby :\u0001ACTION waves\u0001`);
+    // A line user's "* text" is text: it stays so.
+    bob.sendLine('TEXT|* not an action');
+    expect(clean([await carol.waitFor(/not an action/)])[0]).toBe(`:bob!bob@${SERVER} PRIVMSG #lobby :* not an action`);
+    alice.sendLine('PRIVMSG carol :\u0001ACTION nods\u0001');
+    expect(clean([await carol.waitFor(/PRIVMSG carol/)])[0]).toBe(`:alice!alice@${SERVER} PRIVMSG carol :\u0001ACTION nods\u0001`);
+    alice.sendLine('PRIVMSG bob :\u0001ACTION nods\u0001');
+    await bob.waitFor('PRIVATE|alice|* nods');
+    expect(bob.drain().some((l) => l.includes('VERSION'))).toBe(false);
+  });
 });

@@ -177,6 +177,53 @@ describe('OutputTurn: one write per connection per turn', () => {
   });
 });
 
+describe('OutputTurn: a line not for one member (an IRC sender without echo)', () => {
+  it('a small room: the others share one joined Buffer; the sender gets the rest in order, its own lines between', async () => {
+    const h = harness();
+    const [alice, bob, carol] = [h.peer(), h.peer(), h.peer()];
+    const room = h.room(alice, bob, carol);
+    h.turn.broadcast(room, line('SYSTEM|carol joined lobby'));
+    h.turn.broadcast(room, line('TEXT|alice|mine'), alice);
+    alice.outbox.line(line('PONG|x'));
+    h.turn.broadcast(room, line('TEXT|bob|yours'));
+    h.turn.broadcast(room, line('TEXT|alice|again'), alice);
+    h.turn.broadcast(room, line('TEXT|carol|last'));
+    await turnEnds();
+    expect(alice.connection.text()).toBe('SYSTEM|carol joined lobby\nPONG|x\nTEXT|bob|yours\nTEXT|carol|last\n');
+    const all = 'SYSTEM|carol joined lobby\nTEXT|alice|mine\nTEXT|bob|yours\nTEXT|alice|again\nTEXT|carol|last\n';
+    expect(bob.connection.text()).toBe(all);
+    expect(carol.connection.text()).toBe(all);
+  });
+
+  it('a big room: one batch for everyone, the sender skips its line inside it, and a failed commit takes the line from the others', async () => {
+    const failing = { now: false };
+    const h = harness(() => {
+      if (failing.now) throw new Error('disk full');
+    });
+    const members = Array.from({ length: BIG_ROOM_MEMBERS }, () => h.peer());
+    const room = { epoch: 0, members: new Set<Peer>(members) };
+    const [alice, bob] = members as [Peer, Peer];
+    h.turn.broadcast(room, line('TEXT|x|1'));
+    h.turn.broadcast(room, line('TEXT|alice|2'), alice);
+    h.turn.broadcast(room, line('TEXT|x|3'));
+    await turnEnds();
+    failing.now = true;
+    const lost = line('TEXT|alice|lost');
+    h.turn.broadcast(room, lost, alice);
+    h.pledges.push({ lines: [lost] });
+    h.turn.broadcast(room, line('TEXT|x|4'));
+    await turnEnds();
+    h.timers.advance(bigRoomDelayMs(BIG_ROOM_MEMBERS));
+    const got = (peer: Peer): string => peer.connection.writes.flat().map((b) => b.toString()).join('');
+    expect(got(alice)).toBe('TEXT|x|1\nTEXT|x|3\nTEXT|x|4\n');
+    expect(got(bob)).toBe('TEXT|x|1\nTEXT|alice|2\nTEXT|x|3\nTEXT|x|4\n');
+    // Everyone else got a view of the same memory: no copy per member.
+    const [mine, theirs] = [members[2]!.connection.writes[0]![0]!, bob.connection.writes[0]![0]!];
+    expect([mine.buffer, mine.byteOffset]).toEqual([theirs.buffer, theirs.byteOffset]);
+    expect(mine.buffer).toBe(theirs.buffer);
+  });
+});
+
 describe('OutputTurn: nothing reaches anyone before it is stored', () => {
   it('a synchronous commit that throws takes the pledged lines out of every outbox and calls notStored', async () => {
     const failure = new Error('disk full');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ADDRESS_FACTOR,
+  CHECKS_WAITING_PER_ADDRESS,
   FAILURE_WINDOW_MS,
   LoginGuard,
   NAME_BRAKE_AFTER,
@@ -99,30 +100,79 @@ describe('LoginGuard', () => {
 });
 
 describe('LoginGuard: attempts count from the start, one at a time per address', () => {
-  it('a check in flight counts as a failure and blocks a second check from the same address', () => {
+  /** A verify() the test settles by hand, and whether it has started. */
+  function pending(): { verify: () => Promise<boolean>; started: () => boolean; settle: (right: boolean) => void } {
+    let settle!: (right: boolean) => void;
+    let started = false;
+    const promise = new Promise<boolean>((resolve) => (settle = resolve));
+    return {
+      verify: () => {
+        started = true;
+        return promise;
+      },
+      started: () => started,
+      settle: (right) => settle(right),
+    };
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('a second check from the same address waits for the first (it is counted after it); another address does not wait', async () => {
     const { g } = guard();
-    expect(g.beginCheck('10.0.0.1', 'carol')).toEqual({ refused: false, delayMs: 0 });
-    expect(g.beginCheck('10.0.0.1', 'dave')).toMatchObject({ refused: true, reason: expect.stringContaining('being checked') });
-    expect(g.beginCheck('10.0.0.2', 'carol')).toEqual({ refused: false, delayMs: 0 });
-    g.endCheck('10.0.0.1', 'carol', false);
-    g.endCheck('10.0.0.2', 'carol', false);
-    // Two failures counted, the third attempt is allowed, the fourth not.
-    expect(g.beginCheck('10.0.0.1', 'carol').refused).toBe(false);
-    g.endCheck('10.0.0.1', 'carol', false);
-    expect(g.beginCheck('10.0.0.1', 'carol').refused).toBe(false);
-    g.endCheck('10.0.0.1', 'carol', false);
-    expect(g.beginCheck('10.0.0.1', 'carol').refused).toBe(true);
+    const [first, second, elsewhere] = [pending(), pending(), pending()];
+    const a = g.checkPassword('10.0.0.1', 'carol', first.verify);
+    const b = g.checkPassword('10.0.0.1', 'dave', second.verify);
+    const c = g.checkPassword('10.0.0.2', 'carol', elsewhere.verify);
+    await turn();
+    expect([first.started(), second.started(), elsewhere.started()]).toEqual([true, false, true]);
+    first.settle(false);
+    expect(await a).toEqual({ refused: false, right: false });
+    await turn();
+    expect(second.started()).toBe(true);
+    second.settle(true);
+    elsewhere.settle(false);
+    expect(await b).toEqual({ refused: false, right: true });
+    expect(await c).toEqual({ refused: false, right: false });
   });
 
-  it('a right password takes its provisional failure back', () => {
+  it('guesses sent all at once are checked one by one, each counted, so the limit still holds', async () => {
+    const { g } = guard(3);
+    let checked = 0;
+    const all = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        g.checkPassword('10.0.0.1', 'carol', async () => {
+          checked++;
+          return false;
+        }),
+      ),
+    );
+    expect(checked).toBe(3);
+    expect(all.filter((r) => r.refused)).toHaveLength(3);
+  });
+
+  it('more than a few waiting from one address are refused at once', async () => {
+    const { g } = guard(100);
+    const first = pending();
+    const running = g.checkPassword('10.0.0.1', 'carol', first.verify);
+    const waiting = Array.from({ length: CHECKS_WAITING_PER_ADDRESS }, () => g.checkPassword('10.0.0.1', 'carol', async () => true));
+    expect(await g.checkPassword('10.0.0.1', 'carol', async () => true)).toMatchObject({ refused: true, reason: expect.stringContaining('being checked') });
+    first.settle(true);
+    await running;
+    expect((await Promise.all(waiting)).every((r) => !r.refused && r.right)).toBe(true);
+  });
+
+  it('a verify that throws still passes the turn on', async () => {
     const { g } = guard();
-    for (let i = 0; i < 10; i++) {
-      expect(g.beginCheck('10.0.0.1', 'carol').refused).toBe(false);
-      g.endCheck('10.0.0.1', 'carol', true);
-    }
+    await expect(g.checkPassword('10.0.0.1', 'carol', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await g.checkPassword('10.0.0.1', 'carol', async () => true)).toEqual({ refused: false, right: true });
+  });
+
+  it('a right password takes its provisional failure back', async () => {
+    const { g } = guard();
+    for (let i = 0; i < 10; i++) expect(await g.checkPassword('10.0.0.1', 'carol', async () => true)).toEqual({ refused: false, right: true });
     expect(g.check('10.0.0.1', 'carol')).toEqual({ refused: false, delayMs: 0 });
   });
 });
+
 
 describe('LoginGuard: registrations', () => {
   it('limits new accounts per address and in total', async () => {

@@ -204,17 +204,10 @@ export async function authenticate(
     account = await ctx.store.getAccount(key);
     if (account === undefined) throw new ChatError('UNAVAILABLE', 'could not register the name; try again');
   }
-  const verdict = guard.beginCheck(session.address, key);
-  if (verdict.refused) throw new ChatError('RATE_LIMITED', verdict.reason);
-  let right = false;
-  try {
-    // A name under attack from many addresses: every guess waits (the owner's known addresses do not).
-    if (verdict.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, verdict.delayMs));
-    right = await verifyPassword(password, account.secret);
-  } finally {
-    guard.endCheck(session.address, key, right);
-  }
-  if (!right) {
+  const known = account;
+  const checked = await guard.checkPassword(session.address, key, () => verifyPassword(password, known.secret));
+  if (checked.refused) throw new ChatError('RATE_LIMITED', checked.reason);
+  if (!checked.right) {
     ctx.log.warn('bad-password', { session: session.id, name: account.name, address: session.address });
     throw new ChatError('BAD_PASSWORD', `wrong password for ${account.name}`);
   }

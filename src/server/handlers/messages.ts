@@ -44,11 +44,16 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
   postToRoom(ctx, session, me, me.room, frame.seed ? withoutOwnPrefix(me, frame.message) : frame.message);
 }
 
-/** How an IRC sender's message differs: no echo to a client that did not ask, NOTICE, client-only tags. */
-export interface PostOptions {
+/** What an IRC sender's message carries beyond its text: client-only tags, and whether it is a CTCP ACTION. */
+export interface IrcExtras {
+  tags?: string;
+  action?: boolean;
+}
+
+/** How an IRC sender's message differs: no echo to a client that did not ask, NOTICE, and its extras. */
+export interface PostOptions extends IrcExtras {
   except?: Session;
   notice?: boolean;
-  tags?: string;
 }
 
 /**
@@ -63,16 +68,9 @@ export function postToRoom(ctx: ServerContext, session: Session, me: User, room:
   const from = me.name;
   const record = { time: ctx.clock(), roomKey: room.key, room: room.name, from, message };
   ctx.history.record(record);
-  const { except, notice, tags } = options;
-  const event: RoomEvent = {
-    kind: 'text',
-    from,
-    message,
-    time: record.time,
-    id: nextMessageId(),
-    ...(notice === true ? { notice } : {}),
-    ...(tags === undefined ? {} : { tags }),
-  };
+  const { except, notice, tags, action } = options;
+  // One shape for every text event (the relay's hot path): absent fields are undefined, never spread in.
+  const event: RoomEvent = { kind: 'text', from, message, time: record.time, id: nextMessageId(), notice, tags, action };
   const lines = ctx.relay.toRoom(room, event, except);
   ctx.pledges.add({ sender: session, lines, record });
   ctx.stats.messagesRelayed++;
@@ -98,7 +96,7 @@ export function privateMessage(ctx: ServerContext, session: Session, frame: Fram
 }
 
 /** A private message to a user online on any node, or kept for a registered one who is offline. */
-export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: string, raw: string, ack: PrivateAck, tags?: string): void | Promise<void> {
+export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: string, raw: string, ack: PrivateAck, extras: IrcExtras = {}): void | Promise<void> {
   requireDirectory(ctx);
   requireUnmuted(ctx, session);
   takeMessageToken(session);
@@ -111,7 +109,7 @@ export function sendPrivate(ctx: ServerContext, session: Session, me: User, to: 
   return whenReady(ctx.directory.locate(target.key), (online) => {
     if (online === undefined) return storeForLater(ctx, session, target.key, target.name, { time, from, fromKey, message }, ack, id);
     ctx.store.appendPrivate({ time, from, fromKey, to: online.name, toKey: target.key, message, delivered: true });
-    const event: UserEvent = { kind: 'private', from, message, time, id, ...(tags === undefined ? {} : { tags }) };
+    const event: UserEvent = { kind: 'private', from, message, time, id, tags: extras.tags, action: extras.action };
     const delivered = ctx.relay.toUser(online.node, target.key, event);
     const acked = ack(online.name, message, false, id);
     ctx.pledges.add({ sender: session, lines: delivered === undefined ? acked : [delivered, ...acked] });

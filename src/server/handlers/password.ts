@@ -13,15 +13,9 @@ export async function password(ctx: ServerContext, session: Session, frame: Fram
   const account = await ctx.store.getAccount(me.key);
   if (account === undefined) throw new ChatError('NOT_ALLOWED', `${me.name} is no longer registered`);
   const guard = ctx.loginGuard;
-  const verdict = guard.beginCheck(session.address, me.key);
-  if (verdict.refused) throw new ChatError('RATE_LIMITED', verdict.reason);
-  let right = false;
-  try {
-    right = await verifyPassword(frame.old, account.secret);
-  } finally {
-    guard.endCheck(session.address, me.key, right);
-  }
-  if (!right) {
+  const checked = await guard.checkPassword(session.address, me.key, () => verifyPassword(frame.old, account.secret));
+  if (checked.refused) throw new ChatError('RATE_LIMITED', checked.reason);
+  if (!checked.right) {
     ctx.log.warn('bad-password', { session: session.id, name: me.name, address: session.address, change: true });
     throw new ChatError('BAD_PASSWORD', 'the old password is wrong; your password was not changed');
   }

@@ -48,6 +48,11 @@ export function messageLines(tags: string, source: string, command: string, targ
   return out;
 }
 
+/** A message's text as IRC says it: an ACTION (stored as `* text`) goes back in its CTCP wrapping. */
+export function ircMessage(event: { readonly message: string; readonly action?: boolean | undefined }): string {
+  return event.action === true && event.message.startsWith('* ') ? `\u0001ACTION ${event.message.slice(2)}\u0001` : event.message;
+}
+
 /** What IRC clients type is cleaned like everyone's text, and their colour and style codes go first. */
 export function fromIrc(text: string): string {
   return stripUnsafe(stripFormatting(text));
@@ -77,7 +82,7 @@ export class IrcAudience implements AudienceCodec {
     switch (event.kind) {
       case 'text': {
         const tags = tagSection(this.level, event.time, event.id, event.tags);
-        return Buffer.from(messageLines(tags, userSource(event.from, server), event.notice === true ? 'NOTICE' : 'PRIVMSG', channel, event.message));
+        return Buffer.from(messageLines(tags, userSource(event.from, server), event.notice === true ? 'NOTICE' : 'PRIVMSG', channel, ircMessage(event)));
       }
       case 'tagmsg':
         if (this.level !== 'full') return undefined;

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../../protocol/index.js';
 import type { Dialect, LineSink, UserEvent } from '../events.js';
 import type { Room } from '../presence.js';
 import type { Account, RoomMessage } from '../storage/store.js';
-import { IrcAudience, ircText, messageLines, tagSection, userSource, type IrcServerInfo, type TagLevel } from './irc-audience.js';
+import { IrcAudience, ircMessage, ircText, messageLines, tagSection, userSource, type IrcServerInfo, type TagLevel } from './irc-audience.js';
 
 // One IRC connection's side of the conversation: what it registered with,
 // the capabilities it asked for, and how the core's words (notices,
@@ -137,7 +137,7 @@ export class IrcClient implements Dialect {
       case 'notice':
         return this.notice(event.text);
       case 'private':
-        return messageLines(tagSection(this.tagLevel, event.time, event.id, event.tags), userSource(event.from, this.server.info), 'PRIVMSG', this.nick, event.message);
+        return messageLines(tagSection(this.tagLevel, event.time, event.id, event.tags), userSource(event.from, this.server.info), 'PRIVMSG', this.nick, ircMessage(event));
       case 'tagmsg':
         if (this.tagLevel !== 'full') return '';
         return `${tagSection('full', event.time, event.id, event.tags)}:${userSource(event.from, this.server.info)} TAGMSG ${this.nick}\r\n`;

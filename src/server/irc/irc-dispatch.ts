@@ -119,15 +119,9 @@ async function oper(ctx: ServerContext, session: Session, client: IrcClient, msg
   const check = checkName(name);
   const account = check.ok ? await ctx.store.getAccount(check.key) : undefined;
   const guard = ctx.loginGuard;
-  const verdict = guard.beginCheck(session.address, check.ok ? check.key : name);
-  if (verdict.refused) throw new ChatError('RATE_LIMITED', verdict.reason);
-  let right = false;
-  try {
-    right = account !== undefined && (await verifyPassword(password, account.secret));
-  } finally {
-    guard.endCheck(session.address, check.ok ? check.key : name, right);
-  }
-  if (!right || account === undefined) {
+  const checked = await guard.checkPassword(session.address, check.ok ? check.key : name, async () => account !== undefined && (await verifyPassword(password, account.secret)));
+  if (checked.refused) throw new ChatError('RATE_LIMITED', checked.reason);
+  if (!checked.right || account === undefined) {
     ctx.log.warn('bad-password', { session: session.id, name, address: session.address, during: 'OPER' });
     client.reply(RPL.ERR_PASSWDMISMATCH, 'Password incorrect');
     return;

@@ -3,9 +3,9 @@ import { ChatError, checkName, stripUnsafe } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { nextMessageId } from '../message-ids.js';
 import { requireUnmuted } from '../moderation.js';
-import { postToRoom, sendPrivate, takeMessageToken, type PrivateAck } from '../handlers/messages.js';
+import { postToRoom, sendPrivate, takeMessageToken, type IrcExtras, type PostOptions, type PrivateAck } from '../handlers/messages.js';
 import type { Session } from '../session.js';
-import { fromIrc, messageLines, tagSection } from './irc-audience.js';
+import { fromIrc, ircMessage, messageLines, tagSection } from './irc-audience.js';
 import type { IrcClient } from './irc-client.js';
 import { ircClientOf, roomOfChannel } from './irc-info.js';
 import { me } from './irc-channels.js';
@@ -20,12 +20,12 @@ export const MAX_TARGETS = 4;
 
 const CTCP = /^\u0001([A-Z]+)(?: ([^\u0001]*))?\u0001?$/;
 
-/** The text to relay: `/me waves` becomes `* waves`; other CTCP, undefined. */
-function relayable(text: string): string | undefined {
+/** The text to relay (`/me waves` becomes `* waves`, marked as an action); other CTCP, undefined. */
+function relayable(text: string): { text: string; action: boolean } | undefined {
   const ctcp = CTCP.exec(text);
-  if (ctcp === null) return fromIrc(text);
+  if (ctcp === null) return { text: fromIrc(text), action: false };
   if (ctcp[1] !== 'ACTION') return undefined;
-  return `* ${fromIrc(ctcp[2] ?? '')}`;
+  return { text: `* ${fromIrc(ctcp[2] ?? '')}`, action: true };
 }
 
 export function privmsg(ctx: ServerContext, session: Session, client: IrcClient, msg: IrcMessage): Promise<void> {
@@ -53,12 +53,14 @@ async function deliver(ctx: ServerContext, session: Session, client: IrcClient, 
     if (!quiet) client.reply(RPL.ERR_NOTEXTTOSEND, 'No text to send');
     return;
   }
-  const text = relayable(raw);
-  if (text === undefined) return;
+  const said = relayable(raw);
+  if (said === undefined) return;
+  const extras: IrcExtras = { action: said.action };
   const tags = relayedTags(client, msg);
+  if (tags !== undefined) extras.tags = tags;
   await eachTarget(client, targets, quiet, async (target) => {
-    if (target.startsWith('#')) toChannel(ctx, session, client, target, text, quiet, tags);
-    else await toNick(ctx, session, client, target, text, command, tags);
+    if (target.startsWith('#')) toChannel(ctx, session, client, target, said.text, quiet, extras);
+    else await toNick(ctx, session, client, target, said.text, command, extras);
   });
 }
 
@@ -108,7 +110,7 @@ async function eachTarget(client: IrcClient, targets: string, quiet: boolean, se
   }
 }
 
-function toChannel(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, quiet: boolean, tags: string | undefined): void {
+function toChannel(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, quiet: boolean, extras: IrcExtras): void {
   const room = roomOfChannel(ctx, target);
   if (room === undefined || !room.members.has(session)) {
     if (quiet) return;
@@ -116,15 +118,16 @@ function toChannel(ctx: ServerContext, session: Session, client: IrcClient, targ
     else client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, 'Cannot send to channel (join it first)');
     return;
   }
-  const except = client.has('echo-message') ? undefined : session;
-  postToRoom(ctx, session, me(session), room, text, { ...(except === undefined ? {} : { except }), notice: quiet, ...(tags === undefined ? {} : { tags }) });
+  const options: PostOptions = { ...extras, notice: quiet };
+  if (!client.has('echo-message')) options.except = session;
+  postToRoom(ctx, session, me(session), room, text, options);
 }
 
-async function toNick(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, command: string, tags: string | undefined): Promise<void> {
+async function toNick(ctx: ServerContext, session: Session, client: IrcClient, target: string, text: string, command: string, extras: IrcExtras): Promise<void> {
   const ack: PrivateAck = (to, message, offline, id) => {
     const lines: Buffer[] = [];
     if (client.has('echo-message')) {
-      const echo = Buffer.from(messageLines(tagSection(client.tagLevel, ctx.clock(), id, tags), client.source, command, to, message));
+      const echo = Buffer.from(messageLines(tagSection(client.tagLevel, ctx.clock(), id, extras.tags), client.source, command, to, ircMessage({ message, action: extras.action })));
       session.send(echo);
       lines.push(echo);
     }
@@ -135,7 +138,7 @@ async function toNick(ctx: ServerContext, session: Session, client: IrcClient, t
     }
     return lines;
   };
-  await sendPrivate(ctx, session, me(session), target, text, ack, tags);
+  await sendPrivate(ctx, session, me(session), target, text, ack, extras);
   const check = checkName(target);
   const away = check.ok ? ircClientOf(ctx.presence.user(check.key))?.away : undefined;
   if (away !== undefined && command === 'PRIVMSG') client.reply(RPL.RPL_AWAY, check.ok ? check.name : target, away);
