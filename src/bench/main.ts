@@ -12,7 +12,8 @@ import { Command } from 'commander';
 import { planClusterScenario } from './cluster.js';
 import { Generator } from './generator.js';
 import { planGrowthScenario } from './growth.js';
-import { QUICK, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
+import { planIrcScenarios } from './irc.js';
+import { IRC_SCENARIOS, QUICK, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
 import { Progress } from './progress.js';
 import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
 import {
@@ -126,11 +127,13 @@ async function main(): Promise<void> {
 
   const scenarios = [
     ...planScenarios(options, maxConnections),
+    ...planIrcScenarios(options, maxConnections),
     ...(options.scenario.includes('cluster') ? [planClusterScenario(options, maxConnections)] : []),
     ...(options.scenario.includes('growth') ? [planGrowthScenario(options, maxConnections)] : []),
   ];
-  // The cluster scenario compares setups of our server only.
-  const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster');
+  // The cluster and irc-idle scenarios compare setups of our server only.
+  const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster' && s.family !== 'irc-idle');
+  const withIrc = options.scenario.some((name) => IRC_SCENARIOS.includes(name));
   const pin = options.pin && machine.nproc >= 2 && hasCommand('taskset');
   if (pin && pinSelf(GENERATOR_CPU)) {
     const servers = [...(scenarios.some((s) => s.family === 'cluster') ? ['chat servers', 'redis-server'] : ['server']), ...(withBaseline ? ['baseline'] : [])];
@@ -199,11 +202,13 @@ async function main(): Promise<void> {
   const spawnOptions = new Map<TargetKind, SpawnOptions>();
   const childOf = new Map<TargetKind, ChildServer>();
   const launch = async (kind: TargetKind): Promise<BenchTarget> => {
-    const child = await spawnServer(spawnOptions.get(kind)!);
+    const spawnWith = spawnOptions.get(kind)!;
+    const child = await spawnServer(spawnWith);
     children.push(child);
     childOf.set(kind, child);
-    progress.step(`${child.label} listening on 127.0.0.1:${child.port} (pid ${child.pid})`);
-    return { kind, label: kind, host: child.host, port: child.port, pid: child.pid };
+    const ircPort = spawnWith.alsoPorts?.[0];
+    progress.step(`${child.label} listening on 127.0.0.1:${child.port}${ircPort !== undefined ? ` (IRC ${ircPort})` : ''} (pid ${child.pid})`);
+    return { kind, label: kind, host: child.host, port: child.port, pid: child.pid, ...(ircPort !== undefined ? { ircPort } : {}) };
   };
   try {
     if (withBaseline) {
@@ -222,12 +227,16 @@ async function main(): Promise<void> {
       notes.push(`target ${options.target}: started elsewhere, so no server CPU or RSS figures`);
     } else {
       const port = await freePort('127.0.0.1');
+      // The IRC scenarios' members connect here; other runs leave the server as it was.
+      let ircPort = withIrc ? await freePort('127.0.0.1') : undefined;
+      while (ircPort === port) ircPort = await freePort('127.0.0.1');
       spawnOptions.set('ours', {
         label: 'chat server',
         script: serverScript,
         nodeArgs: options.serverNodeArg,
         port,
-        args: serverArgs(dataDir, port),
+        ...(ircPort !== undefined ? { alsoPorts: [ircPort] } : {}),
+        args: serverArgs(dataDir, port, ircPort !== undefined ? ['--irc-port', String(ircPort)] : []),
         cpu: serverCpu,
         nofile: childNofile,
       });

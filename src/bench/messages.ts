@@ -7,12 +7,17 @@ import type { HistogramData } from './histogram.js';
 /** The frame a sender wraps each message in; the worker encodes it with src/protocol. */
 export type SendFrame = { type: 'TEXT' } | { type: 'PRIVATE'; to: string };
 
+/** How a connection speaks: the line protocol (LOGIN, JOIN) or IRC (NICK, USER, JOIN #room). */
+export type ConnProtocol = 'line' | 'irc';
+
 /** One client connection of a scenario. */
 export interface ConnSpec {
   name: string;
+  /** Undefined: the line protocol. An IRC connection also needs `port` (the server's IRC listener). */
+  protocol?: ConnProtocol;
   /** Port to connect to instead of the run's target (a cluster node of its own). */
   port?: number;
-  /** Room to JOIN after login; undefined stays in the lobby. */
+  /** Room to JOIN after login (IRC: the channel #room); undefined stays in the lobby (IRC: in no channel). */
   room?: string;
   /** Global sender id when this connection sends for a group. */
   senderId?: number;
@@ -77,9 +82,9 @@ export interface SetupReply {
   ok: number;
   failed: number;
   errors: Record<string, number>;
-  /** Per connection: login completion (own join line) as monotonic ns, 0 when failed. */
+  /** Per connection: login completion (own join line; IRC: end of NAMES, or 001 without a room) as monotonic ns, 0 when failed. */
   doneAtNs: number[];
-  /** Per connection: when SUCCESS arrived (monotonic ns), 0 when it did not. */
+  /** Per connection: when SUCCESS (IRC: 001) arrived (monotonic ns), 0 when it did not. */
   successAtNs: number[];
   startedAtNs: number[];
   /** Connections not started because the timeout came first. */

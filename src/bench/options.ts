@@ -3,11 +3,14 @@ import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type
 // chat-bench's options: one table drives the defaults, commander's flags and
 // `--help` (and the flag list in docs/BENCHMARKS.md), through src/cli/option-kit.ts.
 
-export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms', 'cluster', 'growth'] as const;
+export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms', 'irc-fanout', 'irc-idle', 'cluster', 'growth'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+/** The scenarios with IRC clients: the bench starts its server with --irc-port for them. */
+export const IRC_SCENARIOS: readonly ScenarioName[] = ['irc-fanout', 'irc-idle'];
 /**
- * What runs without --scenario: cluster needs redis-server, and growth
- * builds rooms of up to 10,000 one after the other; they run only when named.
+ * What runs without --scenario: cluster needs redis-server, growth builds
+ * rooms of up to 10,000 one after the other, and the IRC scenarios add an
+ * IRC listener to the server; they run only when named.
  */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms'];
 
@@ -31,6 +34,8 @@ export interface BenchOptions {
   steadyReceivers: number;
   steadyRate: number | undefined;
   idle: number[];
+  ircFanout: number[];
+  ircIdle: number[];
   storm: number;
   trickle: number;
   trickleInFlight: number;
@@ -61,6 +66,8 @@ export const DEFAULT_SENDERS = 10;
 export const DEFAULT_FANOUT = [10, 100, 1000];
 export const DEFAULT_STEADY_RECEIVERS = 100;
 export const DEFAULT_IDLE = [1000, 10_000];
+export const DEFAULT_IRC_FANOUT = [100, 1000];
+export const DEFAULT_IRC_IDLE = [10_000];
 export const DEFAULT_STORM = 1000;
 export const DEFAULT_TRICKLE = 10_000;
 export const DEFAULT_TRICKLE_IN_FLIGHT = 64;
@@ -81,6 +88,8 @@ export const QUICK: Partial<BenchOptions> = {
   fanout: [10, 100],
   steadyReceivers: 50,
   idle: [500],
+  ircFanout: [100],
+  ircIdle: [500],
   storm: 200,
   trickle: 500,
   pairs: 50,
@@ -111,6 +120,8 @@ export function defaultBenchOptions(): BenchOptions {
     steadyReceivers: DEFAULT_STEADY_RECEIVERS,
     steadyRate: undefined,
     idle: [...DEFAULT_IDLE],
+    ircFanout: [...DEFAULT_IRC_FANOUT],
+    ircIdle: [...DEFAULT_IRC_IDLE],
     storm: DEFAULT_STORM,
     trickle: DEFAULT_TRICKLE,
     trickleInFlight: DEFAULT_TRICKLE_IN_FLIGHT,
@@ -139,7 +150,7 @@ export type BenchOptionSpec = FlagSpec<keyof BenchOptions, Kind>;
 
 export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'target', flag: '--target <host:port>', kind: 'target', description: 'measure a running chat server instead of starting one' },
-  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (cluster and growth only when named: cluster starts its own redis-server and chat nodes, growth builds rooms of up to 10,000)` },
+  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (irc-fanout, irc-idle, cluster and growth only when named: the IRC ones add an IRC listener to the server, cluster starts its own redis-server and chat nodes, growth builds rooms of up to 10,000)` },
   { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
   { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
@@ -156,6 +167,8 @@ export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'steadyReceivers', flag: '--steady-receivers <n>', kind: 'int', min: 1, description: 'receivers in the steady room' },
   { key: 'steadyRate', flag: '--steady-rate <msgs/s>', kind: 'int', min: 1, description: "offered messages/s in steady (default: half the baseline's saturation)" },
   { key: 'idle', flag: '--idle <sizes>', kind: 'int-list', min: 1, description: 'idle logged-in connections, one run per size' },
+  { key: 'ircFanout', flag: '--irc-fanout <sizes>', kind: 'int-list', min: 1, description: 'irc-fanout: receivers in the room, one run per size: all line members, all IRC, half and half, beside the relay' },
+  { key: 'ircIdle', flag: '--irc-idle <sizes>', kind: 'int-list', min: 1, description: 'irc-idle: idle connections (registered, in channels of 100), one run per size, IRC and line members alike' },
   { key: 'storm', flag: '--storm <n>', kind: 'int', min: 1, description: 'logins in the storm: all at once, then again with 8 in flight' },
   { key: 'trickle', flag: '--trickle <n>', kind: 'int', min: 1, description: 'logins into one room (the lobby) in the trickle' },
   { key: 'trickleInFlight', flag: '--trickle-in-flight <n>', kind: 'int', min: 1, description: "trickle and growth: logins in flight at once (a reconnect wave's jittered backoff)" },

@@ -7,7 +7,7 @@
 
 import net from 'node:net';
 import { encodeLogin, encodeSay } from '../protocol/index.js';
-import type { Generator, Mark, Plan, SetupResult, TrafficRun } from './generator.js';
+import type { Generator, Mark, Plan, RunReport, SetupResult, TrafficRun } from './generator.js';
 import { Histogram, percentile } from './histogram.js';
 import { curveChunk, loginCurve, type LoginCurve } from './login-curve.js';
 import type { SendMode } from './messages.js';
@@ -26,6 +26,8 @@ export interface BenchTarget {
   port: number;
   /** Known when the bench started the process: CPU and RSS come from /proc. */
   pid: number | undefined;
+  /** The server's IRC listener, when the bench started it with --irc-port. */
+  ircPort?: number;
 }
 
 export interface RunContext {
@@ -81,7 +83,7 @@ const DRAIN_TIMEOUT_MS = 5_000;
 /** Rate mode's cap on messages in flight; hitting it means the offered rate was not sustained. */
 const RATE_MODE_WINDOW = 1 << 15;
 /** Idle connections share rooms of this many, so join notices stay O(N). */
-const IDLE_ROOM_SIZE = 100;
+export const IDLE_ROOM_SIZE = 100;
 export const HISTORY_SEED = 20;
 /** The trickle's cut-off: a slow server still gives the count it logged in by then. */
 const TRICKLE_TIMEOUT_MS = 120_000;
@@ -98,7 +100,7 @@ export const lossRow: RowSpec = {
   goal: { kind: 'zero' },
   show: (m) => `${m.lost ?? '–'} / ${m.duplicated ?? '–'} / ${m.reordered ?? '–'}${m.closed ? ` (${m.closed} dropped)` : ''}`,
 };
-const cpuRows: RowSpec[] = [
+export const cpuRows: RowSpec[] = [
   { key: 'serverRssMiB', label: 'server RSS (largest)', unit: 'mib' },
   { key: 'serverCpu', label: 'server CPU (one core = 100 %)', unit: 'pct', noRatio: true },
   { key: 'generatorCpu', label: 'generator CPU', unit: 'pct', noRatio: true },
@@ -155,9 +157,10 @@ export function roomsPlan(tag: string, rooms: number, size: number, window: numb
   return { conns, groups };
 }
 
-function idlePlan(tag: string, count: number, workers: number): Plan {
+/** `via`: the protocol and port of IRC members (rooms are then channels); the line protocol without it. */
+export function idlePlan(tag: string, count: number, workers: number, via?: { protocol: 'irc'; port: number }): Plan {
   const conns: Plan['conns'] = [];
-  for (let i = 0; i < count; i++) conns.push({ name: `${tag}i${i}`, room: `${tag}idle${Math.floor(i / IDLE_ROOM_SIZE)}`, worker: i % workers });
+  for (let i = 0; i < count; i++) conns.push({ name: `${tag}i${i}`, room: `${tag}idle${Math.floor(i / IDLE_ROOM_SIZE)}`, worker: i % workers, ...via });
   return { conns, groups: [] };
 }
 
@@ -187,9 +190,15 @@ export function formatRate(v: number): string {
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0);
 }
 
-export async function logIn(ctx: RunContext, target: BenchTarget, plan: Plan, what: string): Promise<{ run: TrafficRun; setup: SetupResult }> {
+export async function logIn(
+  ctx: RunContext,
+  target: BenchTarget,
+  plan: Plan,
+  what: string,
+  messageBytes = ctx.options.messageBytes,
+): Promise<{ run: TrafficRun; setup: SetupResult }> {
   ctx.progress.step(`${what} · ${target.label} · logging in ${plan.conns.length} connections`);
-  const opened = await ctx.gen.setup(plan, target, { concurrency: SETUP_CONCURRENCY, timeoutMs: SETUP_TIMEOUT_MS, messageBytes: ctx.options.messageBytes });
+  const opened = await ctx.gen.setup(plan, target, { concurrency: SETUP_CONCURRENCY, timeoutMs: SETUP_TIMEOUT_MS, messageBytes });
   if (opened.setup.failed > 0) {
     await ctx.gen.close(opened.run);
     throw new Error(`${opened.setup.failed} of ${plan.conns.length} logins failed (${describeErrors(opened.setup.errors)})`);
@@ -268,9 +277,125 @@ export async function segment(
 }
 
 /**
- * Opens `makePlan` on each target, then alternates measured segments between
- * them (A B, B A, A B, …), then reports loss and closes.
+ * One side of a traffic comparison: a plan opened on a target. Usually a
+ * target of the run (ours, the relay); several legs may share our server
+ * with plans of their own (line members, IRC members).
  */
+export interface TrafficLeg {
+  key: string;
+  /** The target, its label naming the leg in progress lines. */
+  target: BenchTarget;
+  makePlan: (tag: string) => Plan;
+}
+
+export interface LegsOutcome {
+  metrics: Record<string, Metrics>;
+  errors: Record<string, string>;
+  details: Record<string, unknown>;
+}
+
+/** A leg's figures from its segments: rates and percentiles are medians, CPU is the total over the total time. */
+export function trafficMetrics(segs: readonly Segment[], report: RunReport): Metrics {
+  const total = (f: (s: Segment) => number | undefined): number | null => {
+    const values = segs.map(f);
+    return values.some((v) => v === undefined) ? null : values.reduce((n: number, v) => n + v!, 0);
+  };
+  const seconds = total((s) => s.seconds)!;
+  const pct = (v: number | null): number | null => (v === null ? null : (v / seconds) * 100);
+  const ms = (us: number): number | null => (Number.isFinite(us) ? us / 1000 : null);
+  const lost = report.loss.lost + report.countLost;
+  const duplicated = report.loss.duplicated + report.countSurplus;
+  const reordered = report.loss.reordered;
+  const serverSeconds = total((s) => s.serverSeconds);
+  const delivered = total((s) => s.deliveries * s.seconds)!;
+  return {
+    deliveries: median(segs.map((s) => s.deliveries)),
+    messages: median(segs.map((s) => s.messages)),
+    delivered: report.delivered,
+    sent: report.sent,
+    p50: ms(median(segs.map((s) => s.latency.percentile(50)))),
+    p90: ms(median(segs.map((s) => s.latency.percentile(90)))),
+    p99: ms(median(segs.map((s) => s.latency.percentile(99)))),
+    max: ms(Math.max(...segs.map((s) => (s.latency.total > 0 ? s.latency.max : NaN)))),
+    latencySamples: segs.reduce((n, s) => n + s.latency.total, 0),
+    lost,
+    duplicated,
+    reordered,
+    foreign: report.loss.foreign,
+    closed: report.closed,
+    errorLines: Object.values(report.errors).reduce((n, v) => n + v, 0),
+    windowStalls: report.windowStalls,
+    anomalies: lost + duplicated + reordered + report.closed,
+    drained: segs.every((s) => s.drained) ? 1 : 0,
+    serverCpu: pct(serverSeconds),
+    // What one delivered line cost the server, over the measured windows.
+    cpuPerLineNs: serverSeconds === null || !(delivered > 0) ? null : (serverSeconds / delivered) * 1e9,
+    generatorCpu: pct(total((s) => s.generatorSeconds)),
+    otherCpu: pct(total((s) => s.otherSeconds)),
+    serverRssMiB: segs.some((s) => s.rssKiB === undefined) ? null : Math.max(...segs.map((s) => s.rssKiB!)) / 1024,
+  };
+}
+
+/** Each segment of a leg, for --json. */
+function segmentDetails(segs: readonly Segment[]): unknown[] {
+  const ms = (us: number): number | null => (Number.isFinite(us) ? us / 1000 : null);
+  return segs.map((s) => ({
+    seconds: s.seconds,
+    deliveries: s.deliveries,
+    messages: s.messages,
+    p50Ms: ms(s.latency.percentile(50)),
+    p99Ms: ms(s.latency.percentile(99)),
+    serverCpu: s.serverSeconds === undefined ? null : (s.serverSeconds / s.seconds) * 100,
+    otherCpu: s.otherSeconds === undefined ? null : (s.otherSeconds / s.seconds) * 100,
+  }));
+}
+
+/**
+ * Opens each leg's plan, then alternates measured segments between the legs
+ * (A B C, C B A, A B C, …), then reports loss and closes.
+ */
+export async function compareLegs(
+  ctx: RunContext,
+  what: string,
+  legs: readonly TrafficLeg[],
+  mode: SendMode,
+  rounds = ctx.options.rounds,
+  messageBytes = ctx.options.messageBytes,
+): Promise<LegsOutcome> {
+  const outcome: LegsOutcome = { metrics: {}, errors: {}, details: {} };
+  const open: Array<{ leg: TrafficLeg; run: TrafficRun; segments: Segment[] }> = [];
+  try {
+    for (const leg of legs) {
+      try {
+        const { run } = await logIn(ctx, leg.target, leg.makePlan(ctx.nextTag()), what, messageBytes);
+        open.push({ leg, run, segments: [] });
+      } catch (err) {
+        outcome.errors[leg.key] = message(err);
+        ctx.progress.step(`${what} · ${leg.target.label} · FAILED: ${message(err)}`);
+      }
+    }
+    for (const o of open) await waitQuiet(o.leg.target.pid);
+    const ms = (ctx.options.duration * 1000) / rounds;
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? open : [...open].reverse();
+      for (const o of order) {
+        ctx.progress.step(`${what} · ${o.leg.target.label} · measuring ${(ms / 1000).toFixed(2)} s (${r + 1}/${rounds})`);
+        o.segments.push(await segment(ctx, o.leg.target, o.run, mode, ms, what));
+      }
+    }
+    for (const o of open) {
+      const report = await o.run.report();
+      outcome.metrics[o.leg.key] = trafficMetrics(o.segments, report);
+      outcome.details[o.leg.key] = { errors: report.errors, segments: segmentDetails(o.segments) };
+    }
+  } finally {
+    for (const o of open) await ctx.gen.close(o.run).catch(() => undefined);
+    for (const o of open) await waitQuiet(o.leg.target.pid);
+  }
+  return outcome;
+}
+
+/** compareLegs with one leg per target of the run: the same plan on ours and on the relay. */
 async function compareTraffic(
   ctx: RunContext,
   what: string,
@@ -279,82 +404,43 @@ async function compareTraffic(
   mode: SendMode,
   rounds = ctx.options.rounds,
 ): Promise<ScenarioOutcome> {
-  const outcome: ScenarioOutcome = { metrics: {}, errors: {}, details: {} };
-  const open: Array<{ target: BenchTarget; run: TrafficRun; segments: Segment[] }> = [];
-  try {
-    for (const target of ctx.targets.filter((t) => kinds.includes(t.kind))) {
-      try {
-        const { run } = await logIn(ctx, target, makePlan(ctx.nextTag()), what);
-        open.push({ target, run, segments: [] });
-      } catch (err) {
-        outcome.errors[target.kind] = message(err);
-        ctx.progress.step(`${what} · ${target.label} · FAILED: ${message(err)}`);
-      }
-    }
-    for (const o of open) await waitQuiet(o.target.pid);
-    const ms = (ctx.options.duration * 1000) / rounds;
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? open : [...open].reverse();
-      for (const o of order) {
-        ctx.progress.step(`${what} · ${o.target.label} · measuring ${(ms / 1000).toFixed(2)} s (${r + 1}/${rounds})`);
-        o.segments.push(await segment(ctx, o.target, o.run, mode, ms, what));
-      }
-    }
-    for (const o of open) {
-      const report = await o.run.report();
-      const segs = o.segments;
-      const total = (f: (s: Segment) => number | undefined): number | null => {
-        const values = segs.map(f);
-        return values.some((v) => v === undefined) ? null : values.reduce((n: number, v) => n + v!, 0);
-      };
-      const seconds = total((s) => s.seconds)!;
-      const pct = (v: number | null): number | null => (v === null ? null : (v / seconds) * 100);
-      const ms = (us: number): number | null => (Number.isFinite(us) ? us / 1000 : null);
-      const lost = report.loss.lost + report.countLost;
-      const duplicated = report.loss.duplicated + report.countSurplus;
-      const reordered = report.loss.reordered;
-      outcome.metrics[o.target.kind] = {
-        deliveries: median(segs.map((s) => s.deliveries)),
-        messages: median(segs.map((s) => s.messages)),
-        delivered: report.delivered,
-        sent: report.sent,
-        p50: ms(median(segs.map((s) => s.latency.percentile(50)))),
-        p90: ms(median(segs.map((s) => s.latency.percentile(90)))),
-        p99: ms(median(segs.map((s) => s.latency.percentile(99)))),
-        max: ms(Math.max(...segs.map((s) => (s.latency.total > 0 ? s.latency.max : NaN)))),
-        latencySamples: segs.reduce((n, s) => n + s.latency.total, 0),
-        lost,
-        duplicated,
-        reordered,
-        foreign: report.loss.foreign,
-        closed: report.closed,
-        errorLines: Object.values(report.errors).reduce((n, v) => n + v, 0),
-        windowStalls: report.windowStalls,
-        anomalies: lost + duplicated + reordered + report.closed,
-        drained: segs.every((s) => s.drained) ? 1 : 0,
-        serverCpu: pct(total((s) => s.serverSeconds)),
-        generatorCpu: pct(total((s) => s.generatorSeconds)),
-        otherCpu: pct(total((s) => s.otherSeconds)),
-        serverRssMiB: segs.some((s) => s.rssKiB === undefined) ? null : Math.max(...segs.map((s) => s.rssKiB!)) / 1024,
-      };
-      outcome.details[o.target.kind] = {
-        errors: report.errors,
-        segments: segs.map((s) => ({
-          seconds: s.seconds,
-          deliveries: s.deliveries,
-          messages: s.messages,
-          p50Ms: ms(s.latency.percentile(50)),
-          p99Ms: ms(s.latency.percentile(99)),
-          serverCpu: s.serverSeconds === undefined ? null : (s.serverSeconds / s.seconds) * 100,
-          otherCpu: s.otherSeconds === undefined ? null : (s.otherSeconds / s.seconds) * 100,
-        })),
-      };
-    }
-  } finally {
-    for (const o of open) await ctx.gen.close(o.run).catch(() => undefined);
-    for (const o of open) await waitQuiet(o.target.pid);
-  }
-  return outcome;
+  const legs = ctx.targets.filter((t) => kinds.includes(t.kind)).map((target) => ({ key: target.kind, target, makePlan }));
+  const { metrics, errors, details } = await compareLegs(ctx, what, legs, mode, rounds);
+  return { metrics, errors, details } as ScenarioOutcome;
+}
+
+/**
+ * Server RSS per idle connection: a fresh process of `original`'s kind,
+ * its RSS, then the plan's `count` connections logged in, its RSS again.
+ * `target` maps the fresh target (e.g. to its IRC port) before the plan is made.
+ */
+export async function measureIdle(
+  ctx: RunContext,
+  original: BenchTarget,
+  title: string,
+  count: number,
+  makePlan: (tag: string, target: BenchTarget) => Plan,
+): Promise<Metrics> {
+  // A fresh process, so earlier scenarios' heap does not hide (or inflate) the growth.
+  const target = (await ctx.restart(original.kind)) ?? original;
+  await waitQuiet(target.pid);
+  await sleep(300);
+  const before = target.pid === undefined ? undefined : processRssKiB(target.pid);
+  const started = Date.now();
+  const { run } = await logIn(ctx, target, makePlan(ctx.nextTag(), target), title);
+  const loginSeconds = (Date.now() - started) / 1000;
+  await waitQuiet(target.pid);
+  await sleep(500);
+  const after = target.pid === undefined ? undefined : processRssKiB(target.pid);
+  ctx.progress.step(`${title} · ${target.label} · closing`);
+  await ctx.gen.close(run);
+  await waitQuiet(target.pid);
+  return {
+    rssBeforeMiB: before !== undefined ? before / 1024 : null,
+    rssAfterMiB: after !== undefined ? after / 1024 : null,
+    rssPerConnKiB: before !== undefined && after !== undefined ? (after - before) / count : null,
+    loginRate: count / loginSeconds,
+  };
 }
 
 /** Runs `fn` on each target in turn, catching each target's failure; `notes` go under the tables. */
@@ -579,29 +665,7 @@ export function planScenarios(options: BenchOptions, maxConnections: number): Sc
           { key: 'rssAfterMiB', label: 'server RSS with all logged in', unit: 'mib' },
           { key: 'loginRate', label: 'logins/s while setting up', unit: 'rate' },
         ],
-        run: (ctx) =>
-          eachTarget(ctx, async (original) => {
-            // A fresh process, so earlier scenarios' heap does not hide (or inflate) the growth.
-            const target = (await ctx.restart(original.kind)) ?? original;
-            await waitQuiet(target.pid);
-            await sleep(300);
-            const before = target.pid === undefined ? undefined : processRssKiB(target.pid);
-            const started = Date.now();
-            const { run } = await logIn(ctx, target, idlePlan(ctx.nextTag(), count, options.workers), title);
-            const loginSeconds = (Date.now() - started) / 1000;
-            await waitQuiet(target.pid);
-            await sleep(500);
-            const after = target.pid === undefined ? undefined : processRssKiB(target.pid);
-            ctx.progress.step(`${title} · ${target.label} · closing`);
-            await ctx.gen.close(run);
-            await waitQuiet(target.pid);
-            return {
-              rssBeforeMiB: before !== undefined ? before / 1024 : null,
-              rssAfterMiB: after !== undefined ? after / 1024 : null,
-              rssPerConnKiB: before !== undefined && after !== undefined ? (after - before) / count : null,
-              loginRate: count / loginSeconds,
-            };
-          }),
+        run: (ctx) => eachTarget(ctx, (original) => measureIdle(ctx, original, title, count, (tag) => idlePlan(tag, count, options.workers))),
       });
     }
   }

@@ -308,6 +308,8 @@ export interface SpawnOptions {
    * child's only listening port.
    */
   port?: number;
+  /** More ports the child was told to listen on (an IRC listener): it is ready once they listen too. */
+  alsoPorts?: number[];
 }
 
 const children = new Set<ChildProcess>();
@@ -393,6 +395,8 @@ export function spawnServer(options: SpawnOptions): Promise<ChildServer> {
     const poll = setInterval(() => {
       if (settled || child.pid === undefined) return;
       const ports = findListeningPorts(child.pid);
+      // The server opens its listeners one after the other: ready when the last one is up.
+      if ((options.alsoPorts ?? []).some((p) => !ports.includes(p))) return;
       const port = options.port !== undefined ? ports.find((p) => p === options.port) : ports.length === 1 ? ports[0] : undefined;
       if (port !== undefined) ready(port);
     }, 50);

@@ -1,10 +1,11 @@
 // A load-generator worker thread: real sockets, the real protocol.
 //
-// Setup logs connections in (LOGIN, optionally JOIN) with a bounded number
-// in flight, or all at once for a storm. While traffic runs, receivers read
-// with one reusable buffer (onread), find LFs in bytes and count the lines of
-// their group's frame type; tracked receivers also parse each payload for
-// latency and per-sender order. A group's senders all live on one worker and
+// Setup logs connections in (LOGIN, optionally JOIN; IRC members NICK and
+// USER, then JOIN #room once welcomed) with a bounded number in flight, or
+// all at once for a storm. While traffic runs, receivers read with one
+// reusable buffer (onread), find LFs in bytes and count the lines of their
+// group's frame type (IRC members: PRIVMSG); tracked receivers also parse
+// each payload for latency and per-sender order. A group's senders all live on one worker and
 // keep at most `window` messages in flight: sent minus the count that every
 // receiver, on every worker, has got (shared counters). A worker can hold a
 // run per target at once, so traffic alternates between targets on open
@@ -25,6 +26,7 @@ import {
 } from '../protocol/index.js';
 import { NO_LOSS, SequenceTracker, addLoss, countOnlyLoss, type LossCounts } from './accounting.js';
 import { Histogram } from './histogram.js';
+import { ircJoin, ircPong, ircPrivmsg, ircRegistration, isPrivmsg, readIrcLine, sameChannel } from './irc-wire.js';
 import {
   SharedCounters,
   type Command,
@@ -89,6 +91,7 @@ class Conn {
   tracker: SequenceTracker | null = null;
   recv: LocalGroup | undefined;
   seq = 0;
+  readonly irc: boolean;
   /** One message as a whole line, in the frame this connection sends. */
   readonly encode: (message: string) => string;
   /** The server's notice of this connection's own join, as lines are read: without its LF. */
@@ -101,7 +104,8 @@ class Conn {
     readonly run: Run,
     readonly spec: ConnSpec,
   ) {
-    this.encode = encoderFor(spec.sends);
+    this.irc = spec.protocol === 'irc';
+    this.encode = this.irc ? ircEncoderFor(spec.sends, spec.room ?? LOBBY) : encoderFor(spec.sends);
     this.joinLine = encodeSystem(joinedNotice(spec.name, spec.room ?? LOBBY)).slice(0, -1);
     this.joinBytes = Buffer.from(this.joinLine);
   }
@@ -111,6 +115,11 @@ function encoderFor(sends: SendFrame | undefined): (message: string) => string {
   if (sends?.type !== 'PRIVATE') return encodeSay;
   const to = sends.to;
   return (message) => encodeWhisper(to, message);
+}
+
+function ircEncoderFor(sends: SendFrame | undefined, room: string): (message: string) => string {
+  const target = sends?.type === 'PRIVATE' ? sends.to : `#${room}`;
+  return (message) => ircPrivmsg(target, message);
 }
 
 class Run {
@@ -271,6 +280,10 @@ class Run {
       });
       c.socket = socket;
       socket.on('connect', () => {
+        if (c.irc) {
+          socket.write(ircRegistration(c.spec.name));
+          return;
+        }
         const hello = encodeLogin(c.spec.name);
         socket.write(c.spec.room === undefined ? hello : hello + encodeJoin(c.spec.room));
       });
@@ -464,6 +477,10 @@ function onChunk(c: Conn, chunk: Buffer): void {
 }
 
 function onLine(c: Conn, buf: Buffer, start: number, end: number, now: number): void {
+  if (c.irc) {
+    onIrcLine(c, buf, start, end, now);
+    return;
+  }
   if (!c.fast) {
     const first = buf[start];
     if (first === H) {
@@ -479,20 +496,71 @@ function onLine(c: Conn, buf: Buffer, start: number, end: number, now: number): 
   }
   const first = buf[start];
   if (first === c.kindByte) {
-    c.count++;
-    const tracker = c.tracker;
-    if (tracker !== null) {
-      if (parsePayloadBytes(buf, start, end, payload)) {
-        tracker.record(payload.sender, payload.seq);
-        if (c.run.recording) c.run.latency.record((now - payload.sentNs) / 1000);
-      } else {
-        tracker.foreign++;
-      }
-    }
+    countLine(c, buf, start, end, now);
   } else if (first === E) {
     c.run.noteError(errorCode(parseServerFrame(buf.toString('utf8', start, end)))); // rare: decoded and parsed
   } else {
     c.other++;
+  }
+}
+
+/** A line of the group this connection receives, while traffic runs. */
+function countLine(c: Conn, buf: Buffer, start: number, end: number, now: number): void {
+  c.count++;
+  const tracker = c.tracker;
+  if (tracker !== null) {
+    if (parsePayloadBytes(buf, start, end, payload)) {
+      tracker.record(payload.sender, payload.seq);
+      if (c.run.recording) c.run.latency.record((now - payload.sentNs) / 1000);
+    } else {
+      tracker.foreign++;
+    }
+  }
+}
+
+/**
+ * An IRC member's line. While traffic runs, a receiver counts a PRIVMSG
+ * from its bytes; everything else is rare and parsed. Senders count nothing,
+ * as on the line protocol (an IRC sender gets no echo of its own without
+ * echo-message, a line sender's echo is not counted either).
+ */
+function onIrcLine(c: Conn, buf: Buffer, start: number, end: number, now: number): void {
+  if (c.fast && isPrivmsg(buf, start, end)) {
+    if (c.recv !== undefined) countLine(c, buf, start, end, now);
+    else c.other++; // a sender hears the other senders
+    return;
+  }
+  const event = readIrcLine(buf.toString('utf8', start, end).replace(/\r$/, ''));
+  switch (event.kind) {
+    case 'welcome':
+      c.successAt = nowNs();
+      if (c.spec.room === undefined) c.run.finishLogin(c, true);
+      else c.socket!.write(ircJoin(c.spec.room));
+      return;
+    case 'names-end':
+      if (!c.loggedIn && c.spec.room !== undefined && sameChannel(event.channel, `#${c.spec.room}`)) c.run.finishLogin(c, true);
+      else c.other++;
+      return;
+    case 'ping':
+      c.socket!.write(ircPong(event.token));
+      return;
+    case 'refused':
+      c.run.noteError(event.code);
+      if (!c.loggedIn) c.run.finishLogin(c, false);
+      return;
+    case 'message':
+      if (event.history) c.history++;
+      else if (c.loggedIn && c.recv !== undefined) {
+        // A message of the group before this worker's start (another worker began first).
+        c.count++;
+        if (c.tracker !== null) {
+          const p = parsePayload(event.text);
+          if (p !== undefined) c.tracker.record(p.sender, p.seq);
+        }
+      } else c.other++;
+      return;
+    case 'other':
+      c.other++;
   }
 }
 
