@@ -46,14 +46,14 @@ export function text(ctx: ServerContext, session: Session, frame: FrameOf<'TEXT'
 
 /** What an IRC sender's message carries beyond its text: client-only tags, and whether it is a CTCP ACTION. */
 export interface IrcExtras {
-  tags?: string;
-  action?: boolean;
+  tags?: string | undefined;
+  action?: boolean | undefined;
 }
 
 /** How an IRC sender's message differs: no echo to a client that did not ask, NOTICE, and its extras. */
 export interface PostOptions extends IrcExtras {
-  except?: Session;
-  notice?: boolean;
+  except?: Session | undefined;
+  notice?: boolean | undefined;
 }
 
 /**

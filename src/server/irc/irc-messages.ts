@@ -55,9 +55,7 @@ async function deliver(ctx: ServerContext, session: Session, client: IrcClient, 
   }
   const said = relayable(raw);
   if (said === undefined) return;
-  const extras: IrcExtras = { action: said.action };
-  const tags = relayedTags(client, msg);
-  if (tags !== undefined) extras.tags = tags;
+  const extras: IrcExtras = { tags: relayedTags(client, msg), action: said.action };
   await eachTarget(client, targets, quiet, async (target) => {
     if (target.startsWith('#')) toChannel(ctx, session, client, target, said.text, quiet, extras);
     else await toNick(ctx, session, client, target, said.text, command, extras);
@@ -118,8 +116,8 @@ function toChannel(ctx: ServerContext, session: Session, client: IrcClient, targ
     else client.reply(RPL.ERR_CANNOTSENDTOCHAN, target, 'Cannot send to channel (join it first)');
     return;
   }
-  const options: PostOptions = { ...extras, notice: quiet };
-  if (!client.has('echo-message')) options.except = session;
+  // One literal of one shape: this is every IRC room message's path.
+  const options: PostOptions = { except: client.has('echo-message') ? undefined : session, notice: quiet, tags: extras.tags, action: extras.action };
   postToRoom(ctx, session, me(session), room, text, options);
 }
 
