@@ -1,4 +1,6 @@
-import { MAX_SANCTION_MINUTES, checkName } from '../protocol/index.js';
+// Imports name the modules themselves: the web page loads this file in the browser.
+import { MAX_SANCTION_MINUTES } from '../protocol/parse.js';
+import { checkNameShape as checkName } from '../protocol/text.js';
 
 // One typed line → one action. Pure: no sockets, no terminal, no clock.
 

@@ -4,5 +4,6 @@ export * from './parse.js';
 export * from './encode.js';
 export * from './errors.js';
 export * from './text.js';
+export * from './names.js';
 export * from './notices.js';
 export * from './telnet.js';

@@ -1,7 +1,7 @@
-import { rectifyConfusion } from 'unicode-confusables';
-
 // Rules for the text people send each other: names, rooms, messages.
 // Nothing here may let one user's bytes drive another user's terminal.
+// No dependencies: the web page loads this module as it is (the look-alike
+// checks, which need Unicode's confusables data, are in names.ts).
 
 /**
  * C0 controls except TAB, DEL, C1 controls, the line and paragraph
@@ -59,25 +59,6 @@ const NAME_SHAPE = /^(?!\p{M})(?:\p{L}|\p{M}|\p{Nd}|[_.-])+$/u;
 export type NameCheck = Readonly<{ ok: true; name: string; key: string } | { ok: false; reason: string }>;
 
 /**
- * Validates a user or room name. `name` is the NFC form to display, `key`
- * the form to compare: NFC, then case-folded.
- */
-export function checkName(raw: string, what = 'name'): NameCheck {
-  // The same few names come back on every PRIVATE: remember recent answers.
-  const key = what === 'name' ? raw : `${what}\u0000${raw}`;
-  let check = recentChecks.get(key);
-  if (check === undefined) {
-    if (recentChecks.size >= RECENT_CHECKS) recentChecks.clear();
-    check = computeCheck(raw, what);
-    recentChecks.set(key, check);
-  }
-  return check;
-}
-
-const RECENT_CHECKS = 4096;
-const recentChecks = new Map<string, NameCheck>();
-
-/**
  * Characters that show nothing or look like a space (U+034F, variation
  * selectors, zero-width joiners, Hangul fillers): a name holding one renders
  * exactly like the name without it.
@@ -102,7 +83,7 @@ const ALLOWED_MIXES = [
 const LETTER = /\p{L}/u;
 
 /** Whether the letters of `text` are of one script, or of a usual mix. */
-function plainScripts(text: string): boolean {
+export function plainScripts(text: string): boolean {
   const scripts = new Set<string>();
   for (const ch of text) {
     if (!LETTER.test(ch)) continue;
@@ -112,16 +93,12 @@ function plainScripts(text: string): boolean {
 }
 
 /**
- * Mixed the way spoofers mix: scripts that do not go together, where the
- * odd letters are look-alikes (Unicode TS #39 prototypes) of the others,
- * so the name reads as a single-script one (Cyrillic `а` in `аlice`).
- * A name that is mixed in plain sight (`Ωmega`) is not a disguise.
+ * A name's shape: its length, its characters, nothing invisible, plain
+ * letters. `name` is the NFC form to display, `key` the form to compare.
+ * What a client can check alone; the server's checkName adds the
+ * look-alike guard.
  */
-function spoofedMix(name: string): boolean {
-  return !plainScripts(name) && plainScripts(rectifyConfusion(name));
-}
-
-function computeCheck(raw: string, what: string): NameCheck {
+export function checkNameShape(raw: string, what = 'name'): NameCheck {
   const name = raw.normalize('NFC');
   const length = codePointLength(name, NAME_MAX + 1);
   if (length < NAME_MIN || length > NAME_MAX) {
@@ -137,21 +114,7 @@ function computeCheck(raw: string, what: string): NameCheck {
   if (name.normalize('NFKC') !== name) {
     return { ok: false, reason: `${what} must be written in plain letters, not fullwidth or styled ones` };
   }
-  if (spoofedMix(name)) {
-    return { ok: false, reason: `${what} mixes scripts with look-alike letters (such as a Cyrillic а in a Latin name)` };
-  }
   return { ok: true, name, key: nameKey(name) };
-}
-
-/**
- * What a name looks like (Unicode TS #39 skeleton, case folded): two names
- * with one skeleton read alike (`rnallory` and `mallory`, `paypa1` and
- * `paypal`). For comparison only, never for display.
- */
-export function nameSkeleton(name: string): string {
-  // Mapped before folding (I looks like l, i does not) and after (M folds to m, which looks like rn).
-  const once = nameKey(rectifyConfusion(name.normalize('NFKC').normalize('NFD')));
-  return nameKey(rectifyConfusion(once.normalize('NFD')));
 }
 
 /**

@@ -69,6 +69,9 @@ function run(ctx: ServerContext, session: Session, event: InputEvent): void | Pr
     case 'bad-encoding':
       session.sendError('BAD_ENCODING', 'that line was not valid UTF-8 and was dropped');
       return;
+    case 'malformed':
+      session.sendError('BAD_FRAME', event.reason);
+      return;
     case 'line':
       return runLine(ctx, session, event.text);
   }

@@ -57,6 +57,12 @@ export interface ServerOptions {
   ircTlsPort: number;
   /** The IRC server name ('' for the host name). */
   serverName: string;
+  /** The web page and its WebSocket's port; -1: off. */
+  webPort: number;
+  /** The same over HTTPS and WSS (with --tls-cert); -1: off. */
+  webTlsPort: number;
+  /** Origins a browser's WebSocket may come from; none given: the page's own. */
+  webOrigins: string[];
 }
 
 /** Every flag's environment variable is this and the flag in upper snake case (CHAT_MAX_MESSAGE). */
@@ -128,10 +134,13 @@ export function defaultOptions(): ServerOptions {
     ircPort: -1,
     ircTlsPort: -1,
     serverName: '',
+    webPort: -1,
+    webTlsPort: -1,
+    webOrigins: [],
   };
 }
 
-type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names' | 'port-or-off' | 'server-name';
+type Kind = 'int' | 'string' | 'file' | 'boolean' | 'seconds' | 'kib' | 'level' | 'url' | 'names' | 'port-or-off' | 'server-name' | 'origins';
 
 export type OptionSpec = FlagSpec<keyof ServerOptions, Kind>;
 
@@ -209,6 +218,21 @@ export const OPTION_TABLE: readonly OptionSpec[] = withEnv([
     description: 'IRC over TLS on this port, with --tls-cert (6697 is usual; 0 picks a free one)',
   },
   { key: 'serverName', flag: '--server-name <name>', kind: 'server-name', description: "the IRC server's name, the source of its replies (default: this machine's host name)" },
+  {
+    key: 'webPort',
+    flag: '--web-port <number>',
+    kind: 'port-or-off',
+    min: 0,
+    max: 65535,
+    description: 'serve the web page and its WebSocket (/ws) over HTTP on this port (0 picks a free one): browsers join the same rooms',
+  },
+  { key: 'webTlsPort', flag: '--web-tls-port <number>', kind: 'port-or-off', min: 0, max: 65535, description: 'the web page over HTTPS and WSS on this port, with --tls-cert (0 picks a free one)' },
+  {
+    key: 'webOrigins',
+    flag: '--web-origin <origin>',
+    kind: 'origins',
+    description: "an origin (https://chat.example.org) whose pages may open the WebSocket (repeat for more; default: the page's own); others get 403",
+  },
   { key: 'workers', flag: '--workers <n>', kind: 'int', min: 1, description: 'server processes on this port, each a cluster node (needs --redis when above 1)' },
 ]);
 
@@ -222,6 +246,20 @@ export const RESERVED_FILE_KEYS = { config: 'a config file does not name another
 
 /** An IRC server name: a host name's characters, as it is the source of every reply. */
 const SERVER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
+
+/** A browser origin as browsers send it (`scheme://host[:port]`, no path), or a one-line OptionValueError. */
+export function checkOrigin(text: string, flag = '--web-origin'): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new OptionValueError(`${flag} must be an origin like https://chat.example.org, got '${text}'`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || text.endsWith('/')) {
+    throw new OptionValueError(`${flag} must be an origin (http:// or https://, a host and maybe a port, nothing after), got '${text}'`);
+  }
+  return url.origin;
+}
 
 /** Checks a --redis value; throws a one-line OptionValueError when it is not a redis:// URL. */
 export function checkRedisUrl(text: string): string {
@@ -270,6 +308,11 @@ const KINDS: Record<Kind, ValueKind<OptionSpec>> = {
     show: (value) => (value === '' ? undefined : String(value)),
   },
   boolean: { show: (value) => (value ? 'on' : 'off') },
+  origins: {
+    repeatable: true,
+    parse: (text, spec, previous) => [...((previous as string[] | undefined) ?? []), checkOrigin(text, flagName(spec))],
+    show: (value) => ((value as string[]).length === 0 ? undefined : (value as string[]).join(', ')),
+  },
   names: {
     repeatable: true,
     parse: (text, spec, previous) => {
@@ -309,6 +352,7 @@ export function optionConflict(options: ServerOptions): string | undefined {
   if (!options.plain && options.tlsCert === '') return '--no-plain needs --tls-cert and --tls-key: the server would have no listener';
   if (options.workers > 1 && options.redisUrl === '') return '--workers above 1 needs --redis: the processes share rooms through Redis';
   if (options.ircTlsPort !== -1 && options.tlsCert === '') return '--irc-tls-port needs --tls-cert and --tls-key';
+  if (options.webTlsPort !== -1 && options.tlsCert === '') return '--web-tls-port needs --tls-cert and --tls-key';
   if (options.workers > 1 && options.metricsPort !== -1) {
     return '--metrics-port does not go with --workers above 1 (the workers would share one port): run each node as its own chat-server with its own --metrics-port';
   }

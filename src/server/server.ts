@@ -12,6 +12,8 @@ import type { SocketListener } from './transports/socket-listener.js';
 import { TcpTransport } from './transports/tcp.js';
 import { TlsTransport } from './transports/tls.js';
 import { MetricsListener } from './transports/metrics-http.js';
+import { WebListener } from './transports/web.js';
+import { loadWebFiles } from './transports/web-files.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadMotd } from './motd.js';
 import { createServerContext, type ServerDeps } from './wiring.js';
@@ -30,6 +32,10 @@ export interface RunningServer {
   /** The IRC ports, when they listen. */
   readonly ircPort: number | undefined;
   readonly ircTlsPort: number | undefined;
+  /** The web page's HTTP port, with --web-port. */
+  readonly webPort: number | undefined;
+  /** The web page's HTTPS port, with --web-tls-port. */
+  readonly webTlsPort: number | undefined;
   /** The port of /metrics and /healthz, when --metrics-port is on. */
   readonly metricsPort: number | undefined;
   /** Reads the TLS certificate and key again (SIGHUP); false, logged, and the old pair kept, when they are bad. */
@@ -76,6 +82,22 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     await wiring.close();
     throw err;
   }
+  const webs: WebListener[] = [];
+  if (options.webPort !== -1 || (tlsFiles !== undefined && options.webTlsPort !== -1)) {
+    const files = loadWebFiles();
+    if (files.size === 0) log.warn('web-page-missing', { hint: 'the web page is not built: run npm run build' });
+    // A message may be a little past the line limit and still get LINE_TOO_LONG; far past it, the WebSocket closes (1009).
+    const web = { host: options.host, origins: options.webOrigins, maxPayloadBytes: Math.max(4 * options.maxLineBytes, 64 * 1024) };
+    try {
+      if (options.webPort !== -1) webs.push(new WebListener({ ...web, port: options.webPort }, files, admission, log, lifecycle.open));
+      if (tlsFiles !== undefined && options.webTlsPort !== -1) webs.push(new WebListener({ ...web, port: options.webTlsPort }, files, admission, log, lifecycle.open, tlsFiles));
+    } catch (err) {
+      await wiring.close();
+      throw err;
+    }
+  }
+  const webPlain = webs.find((w) => !w.secure);
+  const webTls = webs.find((w) => w.secure);
   const transports: SocketListener[] = [tcp, tls, irc, ircTls].filter((t) => t !== undefined);
   const first = transports[0]!;
   let listening = false;
@@ -90,7 +112,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   const shutdown = async (): Promise<void> => {
     // A server that never started (a port in use) closes quietly: the caller reports why.
     if (listening) log.info('shutting-down', { connections: ctx.sessions.size });
-    const stopped = Promise.all([...transports.map((t) => t.close()), metricsListener?.close()]);
+    const stopped = Promise.all([...transports.map((t) => t.close()), ...webs.map((w) => w.close()), metricsListener?.close()]);
     const lost = await lifecycle.shutdown();
     await stopped;
     metrics?.close();
@@ -120,9 +142,16 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     get ircTlsPort() {
       return ircTls?.port;
     },
+    get webPort() {
+      return webPlain?.port;
+    },
+    get webTlsPort() {
+      return webTls?.port;
+    },
     reloadTls() {
-      const reloaded = tls?.reload() ?? false;
-      return (ircTls?.reload() ?? false) || reloaded;
+      let reloaded = false;
+      for (const listener of [tls, ircTls, webTls]) reloaded = (listener?.reload() ?? false) || reloaded;
+      return reloaded;
     },
     reloadSettings(next) {
       const changes = settingChanges(options, next);
@@ -152,6 +181,7 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
   try {
     await wiring.start();
     for (const transport of transports) await transport.listen();
+    for (const web of webs) await web.listen();
     await metricsListener?.listen();
   } catch (err) {
     await server.close();
@@ -165,6 +195,8 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     ...(metricsListener ? { metricsPort: metricsListener.port, metricsHost: options.metricsHost } : {}),
     ...(irc ? { ircPort: irc.port } : {}),
     ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
+    ...(webPlain ? { webPort: webPlain.port } : {}),
+    ...(webTls ? { webTlsPort: webTls.port } : {}),
     ...(ctx.clustered ? { redis: redactUrl(options.redisUrl), node: ctx.nodeId } : { dataDir: path.resolve(options.dataDir) }),
   });
   if (cap < options.maxConnections) {

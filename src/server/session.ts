@@ -67,7 +67,12 @@ const STILL_HERE = Buffer.from(encodeSystem('yes, still here'));
  * telnet replies, which go out in order with the answers to the frames
  * received before them (RFC 860), so they queue like frames.
  */
-export type InputEvent = LineEvent | { readonly kind: 'telnet-reply'; readonly bytes: Buffer } | IrcInputEvent;
+export type InputEvent =
+  | LineEvent
+  | { readonly kind: 'telnet-reply'; readonly bytes: Buffer }
+  /** Refused by the transport as a whole (see Connection's malformed). */
+  | { readonly kind: 'malformed'; readonly reason: string }
+  | IrcInputEvent;
 
 export interface SessionLimits {
   maxLineBytes: number;
@@ -273,6 +278,10 @@ export class Session implements OutboxOwner, ConnectionEvents {
   }
 
   private readonly deliver = (event: InputEvent): void => this.deps.dispatch(this, event);
+
+  malformed(reason: string): void {
+    this.deliver({ kind: 'malformed', reason });
+  }
 
   private telnetSink(decoder: LineDecoder): TelnetSink {
     return {

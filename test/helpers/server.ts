@@ -39,6 +39,9 @@ export interface TestServer {
   ircPort: number | undefined;
   /** The IRC-over-TLS port, when started with ircTlsPort and tlsCert. */
   ircTlsPort: number | undefined;
+  /** The web page's HTTP and HTTPS ports, when started with webPort / webTlsPort. */
+  webPort: number | undefined;
+  webTlsPort: number | undefined;
   dataDir: string;
   options: Partial<ServerOptions>;
   /** Closes the server; safe to call twice. */
@@ -68,6 +71,8 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}, de
     metricsPort: srv.metricsPort,
     ircPort: srv.ircPort,
     ircTlsPort: srv.ircTlsPort,
+    webPort: srv.webPort,
+    webTlsPort: srv.webTlsPort,
     dataDir: options.dataDir!,
     options,
     close() {

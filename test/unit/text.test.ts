@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkName, codePointLength, escapeUnsafe, nameKey, stripUnsafe } from '../../src/protocol/text.js';
+import { checkName } from '../../src/protocol/names.js';
+import { codePointLength, escapeUnsafe, nameKey, stripUnsafe } from '../../src/protocol/text.js';
 
 /** The contract's unsafe set: C0 except TAB, DEL, C1, bidi embeddings/overrides/isolates. */
 const isUnsafe = (cp: number): boolean =>

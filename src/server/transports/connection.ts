@@ -34,6 +34,8 @@ export interface Connection {
  */
 export interface ConnectionEvents {
   receive(chunk: Buffer): void;
+  /** Input this transport could not take as frames (a WebSocket message with a line break, a binary one): refused as a whole. */
+  malformed(reason: string): void;
   /** The peer closed its side. */
   peerEnded(): void;
   failed(err: Error): void;

@@ -1,0 +1,128 @@
+import type { Duplex } from 'node:stream';
+import type { RawData, WebSocket } from 'ws';
+import type { Connection, ConnectionEvents } from './connection.js';
+
+// A browser's WebSocket as the session layer sees it: each text message is
+// one frame of the line protocol, without its line end, both ways. A
+// message holding a line break, or a binary one, is refused as a whole
+// (never split into frames); its size is checked by the same line decoder
+// as TCP's, once the line end is put back.
+
+const LF = 0x0a;
+const CR = 0x0d;
+const LINE_END = Buffer.from([LF]);
+/** A peer that does not answer our close is cut off after this. */
+const CLOSE_LINGER_MS = 2000;
+const TEXT = { binary: false } as const;
+
+/** The reason sent with a refusal of a message as a whole (the session answers it with BAD_FRAME). */
+export const BINARY_REFUSED = 'binary messages are refused: send each frame as a text message';
+export const LINE_BREAK_REFUSED = 'one frame per message: a message may not hold a line break';
+
+/** A text message as one line for the decoder, or the reason it cannot be one. */
+export function messageLine(data: Buffer): Buffer | string {
+  let end = data.length;
+  // One line end at the very end is the frame's own: some clients add it.
+  if (end > 0 && data[end - 1] === LF) end--;
+  if (end > 0 && data[end - 1] === CR) end--;
+  const lf = data.indexOf(LF);
+  const cr = data.indexOf(CR);
+  if ((lf !== -1 && lf < end) || (cr !== -1 && cr < end)) return LINE_BREAK_REFUSED;
+  return Buffer.concat([data.subarray(0, end), LINE_END]);
+}
+
+function asBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export class WsConnection implements Connection {
+  private events: ConnectionEvents | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The upgraded socket under `ws`: its 'drain' says queued output was taken. */
+    private readonly socket: Duplex,
+    readonly remoteAddress: string,
+    readonly secure: boolean,
+  ) {}
+
+  attach(events: ConnectionEvents): void {
+    this.events = events;
+    this.ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        events.malformed(BINARY_REFUSED);
+        return;
+      }
+      const line = messageLine(asBuffer(data));
+      if (typeof line === 'string') events.malformed(line);
+      else events.receive(line);
+    });
+  }
+
+  /** The peer's close (or a dropped socket): the session ends (the listener releases the admission). */
+  closed(): void {
+    this.events?.closed();
+  }
+
+  failed(err: Error): void {
+    this.events?.failed(err);
+  }
+
+  get pendingBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get destroyed(): boolean {
+    return this.ws.readyState !== this.ws.OPEN;
+  }
+
+  get paused(): boolean {
+    return this.ws.isPaused;
+  }
+
+  /** The session's lines, each its own text message; one socket write for them all. */
+  write(chunks: readonly Buffer[]): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.socket.cork();
+    let start = 0;
+    while (start < data.length) {
+      let lf = data.indexOf(LF, start);
+      if (lf === -1) lf = data.length;
+      this.ws.send(data.subarray(start, lf), TEXT);
+      start = lf + 1;
+    }
+    this.socket.uncork();
+  }
+
+  end(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
+    setTimeout(() => this.ws.terminate(), CLOSE_LINGER_MS).unref();
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  on(event: 'drain' | 'close', listener: () => void): this {
+    if (event === 'drain') this.socket.on('drain', listener);
+    else this.ws.on('close', listener);
+    return this;
+  }
+
+  off(event: 'drain' | 'close', listener: () => void): this {
+    if (event === 'drain') this.socket.off('drain', listener);
+    else this.ws.off('close', listener);
+    return this;
+  }
+}
