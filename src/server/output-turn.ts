@@ -62,8 +62,12 @@ class RoomBatch {
   /** Lines by position; a retracted line leaves an empty Buffer, so views keep their positions. */
   private readonly chunks: Buffer[] = [];
   private bytes = 0;
-  /** Joined ranges of a small room's batch, by `from:to`. */
-  private joinedRanges: Map<string, Buffer> | undefined;
+  /**
+   * Ranges handed out, by rangeKey(): every member given the same lines gets
+   * the same Buffer (a transport that frames its output, WebSocket, then
+   * frames it once for all of them).
+   */
+  private joinedRanges: Map<number, Buffer> | undefined;
   /**
    * A big room's lines back to back, copied in as they come (the buffer
    * grows by doubling), with where each starts: any member's part of it is
@@ -142,6 +146,7 @@ class RoomBatch {
       starts[i + 1] = used;
     }
     this.data = data;
+    this.joinedRanges = undefined;
   }
 
   /** Whether lines `from` to `to` hold nothing. */
@@ -154,19 +159,24 @@ class RoomBatch {
   /** Lines `from` to `to` as one Buffer, joined on first use; the whole batch once it is closed. */
   buffer(from = 0, to = this.chunks.length): Buffer {
     if (to > this.joinedUpTo) this.joinedUpTo = to;
-    if (this.starts !== undefined) return this.data === undefined ? EMPTY : this.data.subarray(this.starts[from], this.starts[to]);
-    // A small room's batch takes no more lines once joined.
-    this.isOpen = false;
-    const key = `${from}:${to}`;
+    const key = rangeKey(from, to);
     const ranges = (this.joinedRanges ??= new Map());
     let joined = ranges.get(key);
-    if (joined === undefined) {
+    if (joined !== undefined) return joined;
+    if (this.starts !== undefined) {
+      joined = this.data === undefined ? EMPTY : this.data.subarray(this.starts[from], this.starts[to]);
+    } else {
+      // A small room's batch takes no more lines once joined.
+      this.isOpen = false;
       joined = to - from === 1 ? this.chunks[from]! : Buffer.concat(this.chunks.slice(from, to), from === 0 && to === this.chunks.length ? this.bytes : undefined);
-      ranges.set(key, joined);
     }
+    ranges.set(key, joined);
     return joined;
   }
 }
+
+/** Lines `from` to `to` of a batch as one number (a batch holds far fewer than 2^26 lines). */
+const rangeKey = (from: number, to: number): number => from * 0x4000000 + to;
 
 const EMPTY = Buffer.alloc(0);
 

@@ -572,6 +572,22 @@ describe('OutputTurn: big rooms are written on a short timer', () => {
     expect(got(bob)).toBe('TEXT|x|1\nTEXT|x|2\nTEXT|x|3\n');
   });
 
+  it('members given the same lines get the very same Buffer (a WebSocket frames it once for all of them)', async () => {
+    const h = harness();
+    const { room, members } = bigRoom(h);
+    const [alice, ...others] = members as [Peer, ...Peer[]];
+    h.turn.broadcast(room, line('TEXT|x|1'));
+    alice.outbox.line(line('PONG|'));
+    await turnEnds();
+    h.turn.broadcast(room, line('TEXT|x|2'));
+    await turnEnds();
+    h.timers.advance(delay);
+    const last = (peer: Peer): Buffer => peer.connection.writes.at(-1)!.at(-1)!;
+    expect(others.every((m) => last(m) === last(others[0]!))).toBe(true);
+    expect(last(others[0]!).toString()).toBe('TEXT|x|1\nTEXT|x|2\n');
+    expect(last(alice).toString()).toBe('TEXT|x|2\n');
+  });
+
   it('a newcomer gets the lines from its join notice on, a leaver none after its leave; the others all', async () => {
     const h = harness();
     const { room, members, join, leave } = bigRoom(h);

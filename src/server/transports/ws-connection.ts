@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { Connection, ConnectionEvents } from './connection.js';
+import { linesAsTextFrames } from './ws-frames.js';
 
 // A browser's WebSocket as the session layer sees it: each text message is
 // one frame of the line protocol, without its line end, both ways. A
@@ -13,7 +14,6 @@ const CR = 0x0d;
 const LINE_END = Buffer.from([LF]);
 /** A peer that does not answer our close is cut off after this. */
 const CLOSE_LINGER_MS = 2000;
-const TEXT = { binary: false } as const;
 
 /** The reason sent with a refusal of a message as a whole (the session answers it with BAD_FRAME). */
 export const BINARY_REFUSED = 'binary messages are refused: send each frame as a text message';
@@ -29,6 +29,22 @@ export function messageLine(data: Buffer): Buffer | string {
   const cr = data.indexOf(CR);
   if ((lf !== -1 && lf < end) || (cr !== -1 && cr < end)) return LINE_BREAK_REFUSED;
   return Buffer.concat([data.subarray(0, end), LINE_END]);
+}
+
+/**
+ * Chunks already framed, by chunk: a room's batch is one Buffer handed to
+ * every member, so it is framed once for all of them. Entries go with
+ * their chunk.
+ */
+const framedChunks = new WeakMap<Buffer, Buffer>();
+
+function framed(chunk: Buffer): Buffer {
+  let frames = framedChunks.get(chunk);
+  if (frames === undefined) {
+    frames = linesAsTextFrames(chunk);
+    framedChunks.set(chunk, frames);
+  }
+  return frames;
 }
 
 function asBuffer(data: RawData): Buffer {
@@ -82,18 +98,20 @@ export class WsConnection implements Connection {
     return this.ws.isPaused;
   }
 
-  /** The session's lines, each its own text message; one socket write for them all. */
+  /**
+   * The session's lines, each its own text message, written to the socket
+   * as ready frames. Safe beside `ws`'s own writes (its close and pings):
+   * with compression off, and no Blob ever sent, its sender queues nothing
+   * and writes each frame at once, so the frames stay in order.
+   */
   write(chunks: readonly Buffer[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.socket.cork();
-    let start = 0;
-    while (start < data.length) {
-      let lf = data.indexOf(LF, start);
-      if (lf === -1) lf = data.length;
-      this.ws.send(data.subarray(start, lf), TEXT);
-      start = lf + 1;
+    if (chunks.length === 1) {
+      this.socket.write(framed(chunks[0]!));
+      return;
     }
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(framed(chunk));
     this.socket.uncork();
   }
 
