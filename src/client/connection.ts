@@ -4,6 +4,7 @@ import {
   encodeBare,
   encodeLogin,
   encodePing,
+  isReplacedNotice,
   parseRemoved,
   parseServerFrame,
   type Removal,
@@ -25,7 +26,9 @@ export type CloseReason =
   | { kind: 'login-refused'; code: string; text: string }
   | { kind: 'gave-up'; attempts: number; error: string }
   /** Kicked or banned by an operator (`text` is the server's notice): reconnecting would undo a kick or meet the ban. */
-  | ({ kind: 'removed'; text: string } & Removal);
+  | ({ kind: 'removed'; text: string } & Removal)
+  /** The registered name logged in from another connection: logging in again would take it back, and the two would take turns. */
+  | { kind: 'replaced'; text: string };
 
 export type ConnectionStatus =
   | { state: 'idle' }
@@ -364,10 +367,11 @@ export class Connection {
     this.options.events.frame?.(frame);
     if (frame.type !== 'SYSTEM') return;
     const removal = parseRemoved(frame.text);
-    // The server closes the connection after this notice; this side is done too, for good.
-    if (removal === undefined || this.statusValue.state !== 'online') return;
+    const replaced = removal === undefined && isReplacedNotice(frame.text);
+    // The server closes the connection after these notices; this side is done too, for good.
+    if ((removal === undefined && !replaced) || this.statusValue.state !== 'online') return;
     this.dropSocket();
-    this.finish({ kind: 'removed', ...removal, text: frame.text }, undefined);
+    this.finish(removal === undefined ? { kind: 'replaced', text: frame.text } : { kind: 'removed', ...removal, text: frame.text }, undefined);
   }
 
   private loggedIn(welcome: string): void {

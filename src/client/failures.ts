@@ -23,6 +23,7 @@ export function exitCodeFor(reason: CloseReason): ExitCode {
     case 'login-refused':
       return refusalExitCode(reason.code);
     case 'removed':
+    case 'replaced':
       return EXIT.REMOVED;
     default:
       return EXIT.RUNTIME;

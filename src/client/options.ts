@@ -1,5 +1,5 @@
 import { OptionValueError, flagName, optionKit, parseNonEmpty, type FlagSpec, type ValueKind } from '../cli/option-kit.js';
-import { checkName } from '../protocol/index.js';
+import { LOBBY, checkName } from '../protocol/index.js';
 
 // The client's options: one table drives the defaults, commander's flags,
 // `--help` and docs/CLIENT.md (through src/cli/option-kit.ts). Nothing here
@@ -9,7 +9,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 65432;
 /** The server's TLS port: --tls without --port connects here. */
 export const DEFAULT_TLS_PORT = 65433;
-export const DEFAULT_ROOM = 'lobby';
+export const DEFAULT_ROOM = LOBBY;
 /** Lines typed while disconnected that are kept for sending after reconnecting. */
 export const DEFAULT_QUEUE_LIMIT = 100;
 /** Environment variable a script can use to pass a password without a prompt. */
@@ -57,7 +57,7 @@ export const EXIT_MEANINGS: ReadonlyArray<{ code: ExitCode; meaning: string }> =
   {
     code: EXIT.REMOVED,
     meaning:
-      'kicked or banned by an operator (the client does not reconnect), or the login refused because the name or the address is banned (`BANNED`)',
+      'kicked or banned by an operator, or the registered name logged in from another connection (the client does not reconnect), or the login refused because the name or the address is banned (`BANNED`)',
   },
   { code: EXIT.INTERRUPTED, meaning: 'scripting mode stopped by SIGINT/SIGTERM (after `LOGOUT`)' },
 ];

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
-import { PASSWORD_CHANGED, escapeUnsafe, moderationNoticeKind, nameKey, type ServerFrame } from '../protocol/index.js';
+import { PASSWORD_CHANGED, escapeUnsafe, nameKey, noticeLevel, type NoticeLevel, type ServerFrame } from '../protocol/index.js';
 
 // ServerFrame → one printable line. Pure: the chalk instance and the clock
 // are given. Every field that came from the network passes through
@@ -16,7 +16,7 @@ export interface RenderContext {
   room: string;
 }
 
-export type NoticeKind = 'info' | 'ok' | 'warn' | 'error';
+export type NoticeKind = NoticeLevel;
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
@@ -113,26 +113,6 @@ export function isPasswordChanged(text: string): boolean {
   return text === PASSWORD_CHANGED;
 }
 
-/**
- * How a server notice is shown: most are plain `* …` lines; what an
- * operator did to us stands out (removed: red, muted: yellow, unmuted:
- * green), and so do the confirmations of what we did (green).
- */
-export function systemNoticeKind(text: string): NoticeKind {
-  switch (moderationNoticeKind(text)) {
-    case 'removed':
-      return 'error';
-    case 'muted':
-      return 'warn';
-    case 'unmuted':
-    case 'password-changed':
-    case 'confirmed':
-      return 'ok';
-    default:
-      return 'info';
-  }
-}
-
 /** One server frame as one line; undefined for frames with nothing to show. */
 export function renderFrame(frame: ServerFrame, ctx: RenderContext): string | undefined {
   const c = ctx.chalk;
@@ -143,7 +123,7 @@ export function renderFrame(frame: ServerFrame, ctx: RenderContext): string | un
     case 'ERROR':
       return `${timePrefix(ctx)} ${c.red(`! ${s(frame.text)} [${s(frame.code)}]`)}`;
     case 'SYSTEM':
-      return renderNotice(systemNoticeKind(frame.text), frame.text, ctx);
+      return renderNotice(noticeLevel(frame.text), frame.text, ctx);
     case 'TEXT': {
       const text = isSelf(frame.from, ctx) ? c.white(s(frame.message)) : s(frame.message);
       return `${timePrefix(ctx)} ${styleName(frame.from, ctx)}: ${text}`;

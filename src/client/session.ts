@@ -599,6 +599,8 @@ export class ChatSession {
         this.outbox.setOnline(false);
         if (status.reason.kind === 'removed') {
           this.notice('error', `not reconnecting after a ${status.reason.action === 'kicked' ? 'kick' : 'ban'}`);
+        } else if (status.reason.kind === 'replaced') {
+          this.notice('error', 'not reconnecting: the other connection has the name now');
         } else if (status.reason.kind === 'gave-up') {
           this.notice('error', `gave up reconnecting after ${status.reason.attempts} attempts: ${status.reason.error}`);
         } else if (status.reason.kind === 'login-refused' && this.wasOnline) {

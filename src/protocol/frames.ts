@@ -3,6 +3,9 @@
 // are the literal wire strings. (The client's frame types are the keys of
 // the parser table: CLIENT_FRAME_TYPES in parse.ts.)
 
+/** The room every login starts in. */
+export const LOBBY = 'lobby';
+
 export const SERVER_TYPES = {
   SUCCESS: 'SUCCESS',
   ERROR: 'ERROR',

@@ -22,6 +22,31 @@ export function parsePresence(text: string): PresenceNotice | undefined {
   return { name: match[1]!, event: match[2] as 'joined' | 'left', room };
 }
 
+/** What a registered name's older connection is told when the name logs in elsewhere; the server then closes it. */
+export const replacedNotice = (name: string): string => `you logged in as ${name} from another connection; this one is closed`;
+
+const REPLACED = /^you logged in as \S+ from another connection/u;
+
+/** Whether `text` is a replacedNotice (a client must not log in again after it: the two would take turns). */
+export const isReplacedNotice = (text: string): boolean => REPLACED.test(text);
+
+export type TopicNotice = { by: string; room: string; topic: string };
+
+/** What a room is told when its topic changes; an empty topic is a cleared one. */
+export const topicNotice = (by: string, room: string, topic: string): string =>
+  topic === '' ? `${by} cleared the topic of ${room}` : `${by} set the topic of ${room}: ${topic}`;
+
+const TOPIC_SET = /^(\S+) set the topic of ([^\s:]+): ([\s\S]*)$/u;
+const TOPIC_CLEARED = /^(\S+) cleared the topic of (\S+)$/u;
+
+/** Reads a topicNotice; undefined for any other text. */
+export function parseTopicNotice(text: string): TopicNotice | undefined {
+  const set = TOPIC_SET.exec(text);
+  if (set !== null) return { by: set[1]!, room: set[2]!, topic: set[3]! };
+  const cleared = TOPIC_CLEARED.exec(text);
+  return cleared === null ? undefined : { by: cleared[1]!, room: cleared[2]!, topic: '' };
+}
+
 /** When a sanction ends, as notices and errors say it: `until 2026-12-02T03:10:00Z`, or `until lifted`. */
 export function untilText(until: number): string {
   return until === 0 ? 'until lifted' : `until ${new Date(until).toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
@@ -68,4 +93,27 @@ export function moderationNoticeKind(text: string): ModerationNoticeKind | undef
   if (/^[^\s:]+ unmuted you; /u.test(text)) return 'unmuted';
   if (/^you (?:kicked|banned|muted) \S/u.test(text) || /^\S+ is no longer (?:banned|muted)$/u.test(text)) return 'confirmed';
   return undefined;
+}
+
+export type NoticeLevel = 'info' | 'ok' | 'warn' | 'error';
+
+/**
+ * How a client shows a server notice: most are plain; what an operator or
+ * another login did to us stands out (removed or replaced: error, muted:
+ * warn, unmuted: ok), and so do the confirmations of what we did (ok).
+ */
+export function noticeLevel(text: string): NoticeLevel {
+  if (isReplacedNotice(text)) return 'error';
+  switch (moderationNoticeKind(text)) {
+    case 'removed':
+      return 'error';
+    case 'muted':
+      return 'warn';
+    case 'unmuted':
+    case 'password-changed':
+    case 'confirmed':
+      return 'ok';
+    default:
+      return 'info';
+  }
 }

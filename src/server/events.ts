@@ -1,4 +1,4 @@
-import { encodeError, encodeHistory, encodePrivate, encodeSystem, encodeText, joinedNotice, leftNotice, type ErrorCode } from '../protocol/index.js';
+import { encodeError, encodeHistory, encodePrivate, encodeSystem, encodeText, joinedNotice, leftNotice, topicNotice, type ErrorCode } from '../protocol/index.js';
 import type { Room } from './presence.js';
 import type { RoomMessage } from './storage/store.js';
 
@@ -110,9 +110,7 @@ export function lineOfRoomEvent(event: RoomEvent): string | undefined {
     case 'left':
       return encodeSystem(leftNotice(event.name, event.room, event.why));
     case 'topic':
-      return event.topic === ''
-        ? encodeSystem(`${event.by} cleared the topic of ${event.room}`)
-        : encodeSystem(`${event.by} set the topic of ${event.room}: ${event.topic}`);
+      return encodeSystem(topicNotice(event.by, event.room, event.topic));
     case 'notice':
       return encodeSystem(event.text);
   }

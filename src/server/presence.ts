@@ -34,7 +34,7 @@ export interface Room<M extends Member = Member> {
   names: readonly string[] | undefined;
 }
 
-export const LOBBY = 'lobby';
+export { LOBBY } from '../protocol/frames.js';
 
 export class Presence<M extends Member = Member> {
   private readonly users = new Map<string, M>();

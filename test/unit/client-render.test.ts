@@ -10,10 +10,9 @@ import {
   renderNotice,
   renderPrompt,
   stamp,
-  systemNoticeKind,
   type RenderContext,
 } from '../../src/client/render.js';
-import { removedNotice } from '../../src/protocol/index.js';
+import { noticeLevel, removedNotice, replacedNotice } from '../../src/protocol/index.js';
 
 const NOW = new Date(2024, 4, 17, 9, 5, 30); // local time 09:05
 const plain = new Chalk({ level: 0 });
@@ -141,11 +140,12 @@ describe('moderation and password notices and errors', () => {
   });
 
   it('tells the kinds apart', () => {
-    expect(systemNoticeKind('you were kicked by bob')).toBe('error');
-    expect(systemNoticeKind('bob muted you until lifted; you can still read')).toBe('warn');
-    expect(systemNoticeKind('bob joined lobby')).toBe('info');
+    expect(noticeLevel('you were kicked by bob')).toBe('error');
+    expect(noticeLevel('bob muted you until lifted; you can still read')).toBe('warn');
+    expect(noticeLevel('bob joined lobby')).toBe('info');
+    expect(noticeLevel(replacedNotice('alice'))).toBe('error');
     // Text that only mentions the words is not one of them.
-    expect(systemNoticeKind('they say you were kicked by bob')).toBe('info');
+    expect(noticeLevel('they say you were kicked by bob')).toBe('info');
   });
 
   it('shows NOT_ALLOWED, BANNED and MUTED like every server error: red, with the code', () => {

@@ -2,6 +2,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, refusalExitCode } from '../../src/client/failures.js';
 import { EXIT } from '../../src/client/options.js';
+import { replacedNotice } from '../../src/protocol/notices.js';
 import { ChatSession, type LineKind } from '../../src/client/session.js';
 import { FakeClientSocket } from '../helpers/fake-socket.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
@@ -403,6 +404,19 @@ describe('ChatSession: moderation', () => {
     expect(reason).toMatchObject({ kind: 'removed', action: 'banned', by: 'bob' });
     expect(exitCodeFor(reason)).toBe(EXIT.REMOVED);
     expect(s.printed.at(-1)).toEqual(['error', '! not reconnecting after a ban']);
+    s.timers.advance(10 * 60_000);
+    expect(s.sockets).toHaveLength(1);
+  });
+
+  it('logged in again elsewhere: does not log back in (the two connections would take the name in turns)', async () => {
+    const s = setup();
+    await login(s, 'SYSTEM|alice joined lobby');
+    s.sock().serverSays(`SYSTEM|${replacedNotice('alice')}`);
+    const reason = await s.session.closed();
+    expect(reason).toEqual({ kind: 'replaced', text: replacedNotice('alice') });
+    expect(exitCodeFor(reason)).toBe(EXIT.REMOVED);
+    expect(s.printed.at(-1)).toEqual(['error', '! not reconnecting: the other connection has the name now']);
+    expect(s.sock().destroyed).toBe(true);
     s.timers.advance(10 * 60_000);
     expect(s.sockets).toHaveLength(1);
   });

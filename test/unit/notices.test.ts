@@ -1,6 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   PASSWORD_CHANGED,
+  isReplacedNotice,
+  parseTopicNotice,
+  replacedNotice,
+  topicNotice,
   doneNotice,
   joinedNotice,
   leftNotice,
@@ -70,5 +75,26 @@ describe('moderationNoticeKind', () => {
     expect(moderationNoticeKind(leftNotice('bob', 'lobby', 'kicked by alice: spam'))).toBeUndefined();
     expect(moderationNoticeKind('someone said alice muted you')).toBeUndefined();
     expect(moderationNoticeKind('your password was changed, or so they say')).toBeUndefined();
+  });
+});
+
+describe('topic and replaced notices', () => {
+  const name = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,15}$/);
+  it('parseTopicNotice reads back every topicNotice, set or cleared', () => {
+    fc.assert(
+      fc.property(name, name, fc.string({ maxLength: 80 }), (by, room, topic) => {
+        expect(parseTopicNotice(topicNotice(by, room, topic))).toEqual({ by, room, topic });
+      }),
+    );
+  });
+
+  it('parseTopicNotice is undefined for other notices', () => {
+    expect(parseTopicNotice(joinedNotice('bob', 'lobby'))).toBeUndefined();
+    expect(parseTopicNotice('they said bob set the topic of lobby: x')).toBeUndefined();
+  });
+
+  it('isReplacedNotice knows what the server writes and nothing else', () => {
+    expect(isReplacedNotice(replacedNotice('Zoë'))).toBe(true);
+    expect(isReplacedNotice('bob said you logged in as bob from another connection')).toBe(false);
   });
 });

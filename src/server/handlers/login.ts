@@ -1,4 +1,4 @@
-import { ChatError, checkName, codePointLength, encodeSuccess, nameSkeleton, untilText } from '../../protocol/index.js';
+import { ChatError, checkName, codePointLength, encodeSuccess, nameSkeleton, replacedNotice, untilText } from '../../protocol/index.js';
 import { hashPassword, verifyPassword } from '../accounts.js';
 import { isLoopback } from '../admission.js';
 import type { ServerContext } from '../context.js';
@@ -80,7 +80,7 @@ export async function claimName(ctx: ServerContext, session: Session, raw: strin
   const stale = ctx.presence.user(key);
   if (stale !== undefined && account !== undefined) {
     ctx.log.info('session-replaced', { session: stale.id, by: session.id, name });
-    stale.endWith('replaced', undefined, `you logged in as ${name} from another connection; this one is closed`);
+    stale.endWith('replaced', undefined, replacedNotice(name));
   }
   if (!(await ctx.directory.claim(session, key, name))) throw new ChatError('NAME_TAKEN', `${name} is already online`);
   if (!session.open) {
