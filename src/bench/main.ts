@@ -13,7 +13,7 @@ import { planClusterScenario } from './cluster.js';
 import { Generator } from './generator.js';
 import { planGrowthScenario } from './growth.js';
 import { planIrcScenarios } from './irc.js';
-import { IRC_SCENARIOS, QUICK, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
+import { IRC_SCENARIOS, QUICK, WS_SCENARIOS, benchFlags, defaultBenchOptions, parseTarget, type BenchOptions } from './options.js';
 import { Progress } from './progress.js';
 import { planScenarios, type BenchTarget, type RunContext, type ScenarioOutcome, type TargetKind } from './scenarios.js';
 import {
@@ -30,7 +30,8 @@ import {
   type SpawnOptions,
 } from './system.js';
 import { buildRows, formatGrid, formatTable, type Grid, type Metrics, type TableRow } from './table.js';
-import { anyMeasured, judgeTargets, targetsGrid } from './targets.js';
+import { anyMeasured, judgeTargets, judgeWsTarget, targetsGrid } from './targets.js';
+import { planWsScenarios } from './ws.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string };
@@ -128,12 +129,14 @@ async function main(): Promise<void> {
   const scenarios = [
     ...planScenarios(options, maxConnections),
     ...planIrcScenarios(options, maxConnections),
+    ...planWsScenarios(options, maxConnections),
     ...(options.scenario.includes('cluster') ? [planClusterScenario(options, maxConnections)] : []),
     ...(options.scenario.includes('growth') ? [planGrowthScenario(options, maxConnections)] : []),
   ];
-  // The cluster and irc-idle scenarios compare setups of our server only.
-  const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster' && s.family !== 'irc-idle');
+  // The cluster and idle-member scenarios compare setups of our server only.
+  const withBaseline = options.baseline && scenarios.some((s) => s.family !== 'cluster' && s.family !== 'irc-idle' && s.family !== 'ws-idle');
   const withIrc = options.scenario.some((name) => IRC_SCENARIOS.includes(name));
+  const withWs = options.scenario.some((name) => WS_SCENARIOS.includes(name));
   const pin = options.pin && machine.nproc >= 2 && hasCommand('taskset');
   if (pin && pinSelf(GENERATOR_CPU)) {
     const servers = [...(scenarios.some((s) => s.family === 'cluster') ? ['chat servers', 'redis-server'] : ['server']), ...(withBaseline ? ['baseline'] : [])];
@@ -200,15 +203,18 @@ async function main(): Promise<void> {
   ];
   const targets: BenchTarget[] = [];
   const spawnOptions = new Map<TargetKind, SpawnOptions>();
+  /** The extra listeners a target was started with (they keep their ports across restarts). */
+  const doorsOf = new Map<TargetKind, { ircPort?: number; webPort?: number }>();
   const childOf = new Map<TargetKind, ChildServer>();
   const launch = async (kind: TargetKind): Promise<BenchTarget> => {
     const spawnWith = spawnOptions.get(kind)!;
     const child = await spawnServer(spawnWith);
     children.push(child);
     childOf.set(kind, child);
-    const ircPort = spawnWith.alsoPorts?.[0];
-    progress.step(`${child.label} listening on 127.0.0.1:${child.port}${ircPort !== undefined ? ` (IRC ${ircPort})` : ''} (pid ${child.pid})`);
-    return { kind, label: kind, host: child.host, port: child.port, pid: child.pid, ...(ircPort !== undefined ? { ircPort } : {}) };
+    const doors = doorsOf.get(kind) ?? {};
+    const also = [...(doors.ircPort !== undefined ? [`IRC ${doors.ircPort}`] : []), ...(doors.webPort !== undefined ? [`web ${doors.webPort}`] : [])];
+    progress.step(`${child.label} listening on 127.0.0.1:${child.port}${also.length > 0 ? ` (${also.join(', ')})` : ''} (pid ${child.pid})`);
+    return { kind, label: kind, host: child.host, port: child.port, pid: child.pid, ...doors };
   };
   try {
     if (withBaseline) {
@@ -227,16 +233,28 @@ async function main(): Promise<void> {
       notes.push(`target ${options.target}: started elsewhere, so no server CPU or RSS figures`);
     } else {
       const port = await freePort('127.0.0.1');
-      // The IRC scenarios' members connect here; other runs leave the server as it was.
-      let ircPort = withIrc ? await freePort('127.0.0.1') : undefined;
-      while (ircPort === port) ircPort = await freePort('127.0.0.1');
+      // The IRC and WebSocket scenarios' members connect here; other runs leave the server as it was.
+      const taken = [port];
+      const another = async (): Promise<number> => {
+        let p = await freePort('127.0.0.1');
+        while (taken.includes(p)) p = await freePort('127.0.0.1');
+        taken.push(p);
+        return p;
+      };
+      const ircPort = withIrc ? await another() : undefined;
+      const webPort = withWs ? await another() : undefined;
+      doorsOf.set('ours', { ...(ircPort !== undefined ? { ircPort } : {}), ...(webPort !== undefined ? { webPort } : {}) });
+      const alsoPorts = taken.slice(1);
       spawnOptions.set('ours', {
         label: 'chat server',
         script: serverScript,
         nodeArgs: options.serverNodeArg,
         port,
-        ...(ircPort !== undefined ? { alsoPorts: [ircPort] } : {}),
-        args: serverArgs(dataDir, port, ircPort !== undefined ? ['--irc-port', String(ircPort)] : []),
+        ...(alsoPorts.length > 0 ? { alsoPorts } : {}),
+        args: serverArgs(dataDir, port, [
+          ...(ircPort !== undefined ? ['--irc-port', String(ircPort)] : []),
+          ...(webPort !== undefined ? ['--web-port', String(webPort)] : []),
+        ]),
         cpu: serverCpu,
         nofile: childNofile,
       });
@@ -329,6 +347,7 @@ async function main(): Promise<void> {
     }
     const targetVerdicts = judgeTargets(results);
     const measuredTargets = anyMeasured(targetVerdicts);
+    const wsVerdict = judgeWsTarget(results);
     const report = {
       tool: 'chat-bench',
       version: pkg.version,
@@ -338,6 +357,7 @@ async function main(): Promise<void> {
       options,
       scenarios: results,
       ...(measuredTargets ? { targets: targetVerdicts } : {}),
+      ...(wsVerdict !== undefined ? { wsTarget: wsVerdict } : {}),
     };
     if (options.jsonOut !== undefined) fs.writeFileSync(options.jsonOut, `${JSON.stringify(report, null, 2)}\n`);
     if (options.json) {
@@ -350,6 +370,7 @@ async function main(): Promise<void> {
         ...results.flatMap((r) => r.grids.map((g) => formatGrid(g, style))),
         // Last: every target of issue 12 with ✓ or ✗, including those between two of our scenarios.
         ...(measuredTargets ? [formatGrid(targetsGrid(targetVerdicts), style)] : []),
+        ...(wsVerdict !== undefined ? [formatGrid(targetsGrid([wsVerdict], 'WebSocket target'), style)] : []),
       ];
       if (tables.length > 0) process.stdout.write(`${tables.join('\n')}\n`);
       const failures = results.flatMap((r) => Object.entries(r.errors).map(([kind, message]) => `${r.title} (${kind}): ${message}`));

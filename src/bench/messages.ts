@@ -7,13 +7,19 @@ import type { HistogramData } from './histogram.js';
 /** The frame a sender wraps each message in; the worker encodes it with src/protocol. */
 export type SendFrame = { type: 'TEXT' } | { type: 'PRIVATE'; to: string };
 
-/** How a connection speaks: the line protocol (LOGIN, JOIN) or IRC (NICK, USER, JOIN #room). */
-export type ConnProtocol = 'line' | 'irc';
+/**
+ * How a connection speaks: the line protocol (LOGIN, JOIN), IRC (NICK,
+ * USER, JOIN #room), or the line protocol over WebSocket (a frame a message).
+ */
+export type ConnProtocol = 'line' | 'irc' | 'ws';
 
 /** One client connection of a scenario. */
 export interface ConnSpec {
   name: string;
-  /** Undefined: the line protocol. An IRC connection also needs `port` (the server's IRC listener). */
+  /**
+   * Undefined: the line protocol. An IRC or WebSocket connection also needs
+   * `port` (the server's IRC listener, its web port).
+   */
   protocol?: ConnProtocol;
   /** Port to connect to instead of the run's target (a cluster node of its own). */
   port?: number;

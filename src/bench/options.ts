@@ -3,14 +3,16 @@ import { OptionValueError, flagName, optionKit, parseNonEmpty, parseNumber, type
 // chat-bench's options: one table drives the defaults, commander's flags and
 // `--help` (and the flag list in docs/BENCHMARKS.md), through src/cli/option-kit.ts.
 
-export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms', 'irc-fanout', 'irc-idle', 'cluster', 'growth'] as const;
+export const SCENARIO_NAMES = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms', 'irc-fanout', 'irc-idle', 'ws-fanout', 'ws-idle', 'cluster', 'growth'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 /** The scenarios with IRC clients: the bench starts its server with --irc-port for them. */
 export const IRC_SCENARIOS: readonly ScenarioName[] = ['irc-fanout', 'irc-idle'];
+/** The scenarios with WebSocket clients: the bench starts its server with --web-port for them. */
+export const WS_SCENARIOS: readonly ScenarioName[] = ['ws-fanout', 'ws-idle'];
 /**
  * What runs without --scenario: cluster needs redis-server, growth builds
- * rooms of up to 10,000 one after the other, and the IRC scenarios add an
- * IRC listener to the server; they run only when named.
+ * rooms of up to 10,000 one after the other, and the IRC and WebSocket
+ * scenarios add a listener to the server; they run only when named.
  */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['fanout', 'steady', 'idle', 'storm', 'trickle', 'private', 'rooms'];
 
@@ -36,6 +38,8 @@ export interface BenchOptions {
   idle: number[];
   ircFanout: number[];
   ircIdle: number[];
+  wsFanout: number[];
+  wsIdle: number[];
   storm: number;
   trickle: number;
   trickleInFlight: number;
@@ -68,6 +72,8 @@ export const DEFAULT_STEADY_RECEIVERS = 100;
 export const DEFAULT_IDLE = [1000, 10_000];
 export const DEFAULT_IRC_FANOUT = [100, 1000];
 export const DEFAULT_IRC_IDLE = [10_000];
+export const DEFAULT_WS_FANOUT = [100, 1000];
+export const DEFAULT_WS_IDLE = [10_000];
 export const DEFAULT_STORM = 1000;
 export const DEFAULT_TRICKLE = 10_000;
 export const DEFAULT_TRICKLE_IN_FLIGHT = 64;
@@ -90,6 +96,8 @@ export const QUICK: Partial<BenchOptions> = {
   idle: [500],
   ircFanout: [100],
   ircIdle: [500],
+  wsFanout: [100],
+  wsIdle: [500],
   storm: 200,
   trickle: 500,
   pairs: 50,
@@ -122,6 +130,8 @@ export function defaultBenchOptions(): BenchOptions {
     idle: [...DEFAULT_IDLE],
     ircFanout: [...DEFAULT_IRC_FANOUT],
     ircIdle: [...DEFAULT_IRC_IDLE],
+    wsFanout: [...DEFAULT_WS_FANOUT],
+    wsIdle: [...DEFAULT_WS_IDLE],
     storm: DEFAULT_STORM,
     trickle: DEFAULT_TRICKLE,
     trickleInFlight: DEFAULT_TRICKLE_IN_FLIGHT,
@@ -150,7 +160,7 @@ export type BenchOptionSpec = FlagSpec<keyof BenchOptions, Kind>;
 
 export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'target', flag: '--target <host:port>', kind: 'target', description: 'measure a running chat server instead of starting one' },
-  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (irc-fanout, irc-idle, cluster and growth only when named: the IRC ones add an IRC listener to the server, cluster starts its own redis-server and chat nodes, growth builds rooms of up to 10,000)` },
+  { key: 'scenario', flag: '--scenario <names>', kind: 'scenarios', description: `comma-separated scenarios: ${SCENARIO_NAMES.join(', ')} (irc-fanout, irc-idle, ws-fanout, ws-idle, cluster and growth only when named: the IRC ones add an IRC listener to the server, the WebSocket ones its web port, cluster starts its own redis-server and chat nodes, growth builds rooms of up to 10,000)` },
   { key: 'quick', flag: '--quick', kind: 'boolean', description: 'a short smoke run: small sizes, half-second measurements' },
   { key: 'json', flag: '--json', kind: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { key: 'markdown', flag: '--markdown', kind: 'boolean', description: 'print the table as Markdown (for docs/BENCHMARKS.md)' },
@@ -169,6 +179,8 @@ export const BENCH_OPTION_TABLE: readonly BenchOptionSpec[] = [
   { key: 'idle', flag: '--idle <sizes>', kind: 'int-list', min: 1, description: 'idle logged-in connections, one run per size' },
   { key: 'ircFanout', flag: '--irc-fanout <sizes>', kind: 'int-list', min: 1, description: 'irc-fanout: receivers in the room, one run per size: all line members, all IRC, half and half, beside the relay' },
   { key: 'ircIdle', flag: '--irc-idle <sizes>', kind: 'int-list', min: 1, description: 'irc-idle: idle connections (registered, in channels of 100), one run per size, IRC and line members alike' },
+  { key: 'wsFanout', flag: '--ws-fanout <sizes>', kind: 'int-list', min: 1, description: 'ws-fanout: receivers in the room, one run per size: all line members, all WebSocket, half and half, beside the relay' },
+  { key: 'wsIdle', flag: '--ws-idle <sizes>', kind: 'int-list', min: 1, description: 'ws-idle: idle connections (logged in, in rooms of 100), one run per size, WebSocket and line members alike' },
   { key: 'storm', flag: '--storm <n>', kind: 'int', min: 1, description: 'logins in the storm: all at once, then again with 8 in flight' },
   { key: 'trickle', flag: '--trickle <n>', kind: 'int', min: 1, description: 'logins into one room (the lobby) in the trickle' },
   { key: 'trickleInFlight', flag: '--trickle-in-flight <n>', kind: 'int', min: 1, description: "trickle and growth: logins in flight at once (a reconnect wave's jittered backoff)" },

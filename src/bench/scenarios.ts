@@ -28,6 +28,8 @@ export interface BenchTarget {
   pid: number | undefined;
   /** The server's IRC listener, when the bench started it with --irc-port. */
   ircPort?: number;
+  /** The server's web port (its WebSocket at /ws), when the bench started it with --web-port. */
+  webPort?: number;
 }
 
 export interface RunContext {
@@ -157,8 +159,8 @@ export function roomsPlan(tag: string, rooms: number, size: number, window: numb
   return { conns, groups };
 }
 
-/** `via`: the protocol and port of IRC members (rooms are then channels); the line protocol without it. */
-export function idlePlan(tag: string, count: number, workers: number, via?: { protocol: 'irc'; port: number }): Plan {
+/** `via`: the protocol and port of IRC members (rooms are then channels) or WebSocket ones; the line protocol on TCP without it. */
+export function idlePlan(tag: string, count: number, workers: number, via?: { protocol: 'irc' | 'ws'; port: number }): Plan {
   const conns: Plan['conns'] = [];
   for (let i = 0; i < count; i++) conns.push({ name: `${tag}i${i}`, room: `${tag}idle${Math.floor(i / IDLE_ROOM_SIZE)}`, worker: i % workers, ...via });
   return { conns, groups: [] };

@@ -8,6 +8,7 @@ export type Goal =
   | { kind: 'ratio-min'; value: number }
   | { kind: 'ratio-max'; value: number }
   | { kind: 'max'; value: number; unit: Unit }
+  | { kind: 'min'; value: number; unit: Unit }
   | { kind: 'zero' };
 
 export type Metrics = Record<string, number | null | undefined>;
@@ -88,6 +89,8 @@ export function judgeGoal(goal: Goal | undefined, ours: number | null | undefine
       return known(ours) ? `0${mark(ours === 0, !oursAtLeast || ours > 0)}` : '0';
     case 'max':
       return `≤ ${formatValue(goal.value, goal.unit)}${known(ours) ? mark(ours <= goal.value, !oursAtLeast || ours > goal.value) : ''}`;
+    case 'min':
+      return `≥ ${formatValue(goal.value, goal.unit)}${known(ours) ? mark(ours >= goal.value, !oursAtLeast || ours >= goal.value) : ''}`;
     case 'ratio-min':
     case 'ratio-max': {
       const sign = goal.kind === 'ratio-min' ? '≥' : '≤';

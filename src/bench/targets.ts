@@ -24,6 +24,9 @@ export const GOALS = {
   stormMs: 250,
   storm8Ms: 500,
   steadyP99: 2,
+  /** ws-fanout: all-WebSocket ÷ all-line members' delivered lines/s, both ours, in a room of `wsAt`. */
+  wsVsLine: 0.5,
+  wsAt: 100,
 } as const;
 
 /** Logins in flight in the second storm. */
@@ -43,8 +46,8 @@ export interface ScenarioFigures {
 }
 
 export interface TargetVerdict {
-  /** The issue's item number. */
-  item: number;
+  /** The issue's item number (none for a target of an issue of its own). */
+  item?: number;
   /** What is asked, with the scenario as it ran. */
   target: string;
   measured: string;
@@ -70,7 +73,7 @@ function failure(text: string): string {
  * scenarios), against a minimum or maximum ratio.
  */
 function ratioVerdict(
-  item: number,
+  item: number | undefined,
   target: string,
   ours: ScenarioFigures | undefined,
   other: { metrics: Metrics | undefined; error: string | undefined; name: string },
@@ -79,7 +82,7 @@ function ratioVerdict(
   goal: { min?: number; max?: number },
 ): TargetVerdict {
   const goalText = goal.min !== undefined ? `≥ ${goal.min.toFixed(2)}×` : `≤ ${goal.max!.toFixed(2)}×`;
-  const base = { item, target, goal: goalText };
+  const base = { ...(item !== undefined ? { item } : {}), target, goal: goalText };
   if (ours === undefined) return { ...base, measured: 'not in this run', met: null };
   if (ours.errors.ours !== undefined) return { ...base, measured: failure(ours.errors.ours), met: false };
   const o = ours.ours?.[key];
@@ -178,16 +181,36 @@ export function judgeTargets(results: readonly ScenarioFigures[]): TargetVerdict
   ];
 }
 
+/**
+ * The WebSocket target, when ws-fanout ran with a room of 100: its
+ * WebSocket members' delivered lines/s ÷ its line members', the two legs
+ * measured side by side on our server.
+ */
+export function judgeWsTarget(results: readonly ScenarioFigures[]): TargetVerdict | undefined {
+  const r = results.find((x) => x.id === `ws-fanout-${GOALS.wsAt}`);
+  if (r === undefined) return undefined;
+  const line = r.ours?.lineDeliveries;
+  return ratioVerdict(
+    undefined,
+    `${r.title}: WebSocket ÷ line members, delivered lines/s, both ours`,
+    r,
+    { metrics: line === undefined ? undefined : { deliveries: line }, error: undefined, name: 'line members' },
+    'deliveries',
+    'rate',
+    { min: GOALS.wsVsLine },
+  );
+}
+
 /** True when at least one target was measured (a run of growth or cluster alone has none). */
 export function anyMeasured(verdicts: readonly TargetVerdict[]): boolean {
   return verdicts.some((v) => v.measured !== 'not in this run');
 }
 
-export function targetsGrid(verdicts: readonly TargetVerdict[]): Grid {
+export function targetsGrid(verdicts: readonly TargetVerdict[], title = 'issue 12 targets'): Grid {
   return {
-    title: 'issue 12 targets',
+    title,
     rowHeader: 'target',
     columns: ['this run', 'goal', 'met'],
-    rows: verdicts.map((v) => ({ label: `${v.item}. ${v.target}`, cells: [v.measured, v.goal, verdictMark(v.met)] })),
+    rows: verdicts.map((v) => ({ label: v.item === undefined ? v.target : `${v.item}. ${v.target}`, cells: [v.measured, v.goal, verdictMark(v.met)] })),
   };
 }

@@ -1,10 +1,12 @@
 // A load-generator worker thread: real sockets, the real protocol.
 //
 // Setup logs connections in (LOGIN, optionally JOIN; IRC members NICK and
-// USER, then JOIN #room once welcomed) with a bounded number in flight, or
-// all at once for a storm. While traffic runs, receivers read with one
-// reusable buffer (onread), find LFs in bytes and count the lines of their
-// group's frame type (IRC members: PRIVMSG); tracked receivers also parse
+// USER, then JOIN #room once welcomed; WebSocket members upgrade, then
+// LOGIN and JOIN a message each) with a bounded number in flight, or all at
+// once for a storm. While traffic runs, receivers read with one reusable
+// buffer (onread), find LFs (WebSocket: frame headers) in bytes and count
+// the lines of their group's frame type (IRC members: PRIVMSG; WebSocket
+// members: messages of that type); tracked receivers also parse
 // each payload for latency and per-sender order. A group's senders all live on one worker and
 // keep at most `window` messages in flight: sent minus the count that every
 // receiver, on every worker, has got (shared counters). A worker can hold a
@@ -14,6 +16,7 @@
 import net from 'node:net';
 import { parentPort } from 'node:worker_threads';
 import {
+  LOBBY,
   SERVER_TYPES,
   encodeJoin,
   encodeLogin,
@@ -41,6 +44,7 @@ import {
   type WorkerReport,
 } from './messages.js';
 import { encodePayload, nowNs, parsePayload, parsePayloadBytes, type Payload } from './payload.js';
+import { FrameReader, OP_CLOSE, OP_PING, OP_PONG, controlFrame, headEnd, newKey, textFrames, upgradeRefusal, upgradeRequest } from './ws-wire.js';
 
 const LF = 0x0a;
 // Lines are told apart by their first bytes, without decoding them.
@@ -51,8 +55,6 @@ const H = SERVER_TYPES.HISTORY.charCodeAt(0);
 /** SYSTEM, SUCCESS and SENT: SYSTEM is the one with Y second. */
 const S = SERVER_TYPES.SYSTEM.charCodeAt(0);
 const Y = SERVER_TYPES.SYSTEM.charCodeAt(1);
-/** The room a login lands in. */
-const LOBBY = 'lobby';
 /** A partial line longer than this is a broken peer, not a chat line. */
 const MAX_PARTIAL = 1 << 20;
 const READ_BUFFER = Buffer.allocUnsafe(1 << 17);
@@ -92,7 +94,15 @@ class Conn {
   recv: LocalGroup | undefined;
   seq = 0;
   readonly irc: boolean;
-  /** One message as a whole line, in the frame this connection sends. */
+  /** A WebSocket member: its frame reader once the upgrade is through. */
+  readonly ws: boolean;
+  wsKey = '';
+  /** The upgrade's answer so far, until its head is all in. */
+  wsHead: Buffer | null = null;
+  wsReader: FrameReader | null = null;
+  /** The time of the chunk being read, for the frames in it. */
+  now = 0;
+  /** One message as a whole line (WebSocket: a message's text), in the frame this connection sends. */
   readonly encode: (message: string) => string;
   /** The server's notice of this connection's own join, as lines are read: without its LF. */
   readonly joinLine: string;
@@ -105,11 +115,15 @@ class Conn {
     readonly spec: ConnSpec,
   ) {
     this.irc = spec.protocol === 'irc';
-    this.encode = this.irc ? ircEncoderFor(spec.sends, spec.room ?? LOBBY) : encoderFor(spec.sends);
+    this.ws = spec.protocol === 'ws';
+    const encode = this.irc ? ircEncoderFor(spec.sends, spec.room ?? LOBBY) : encoderFor(spec.sends);
+    this.encode = this.ws ? (message) => withoutLf(encode(message)) : encode;
     this.joinLine = encodeSystem(joinedNotice(spec.name, spec.room ?? LOBBY)).slice(0, -1);
     this.joinBytes = Buffer.from(this.joinLine);
   }
 }
+
+const withoutLf = (line: string): string => line.slice(0, -1);
 
 function encoderFor(sends: SendFrame | undefined): (message: string) => string {
   if (sends?.type !== 'PRIVATE') return encodeSay;
@@ -213,12 +227,20 @@ class Run {
       if (k === 0 || s.closed) continue;
       const id = s.spec.senderId!;
       const encode = s.encode;
-      let out = '';
-      for (let j = 0; j < k; j++) {
+      const next = (): string => {
         const body = encodePayload(id, ++s.seq, ts);
-        out += encode(messageBytes > body.length ? `${'.'.repeat(messageBytes - body.length)}${body}` : body);
+        return encode(messageBytes > body.length ? `${'.'.repeat(messageBytes - body.length)}${body}` : body);
+      };
+      if (s.ws) {
+        // A frame a message, all of them in one write.
+        const texts: string[] = [];
+        for (let j = 0; j < k; j++) texts.push(next());
+        s.socket!.write(textFrames(texts));
+      } else {
+        let out = '';
+        for (let j = 0; j < k; j++) out += next();
+        s.socket!.write(out);
       }
-      s.socket!.write(out);
       Atomics.store(counters.view, counters.sentIndex(id), s.seq);
       g.sent += k;
     }
@@ -282,6 +304,11 @@ class Run {
       socket.on('connect', () => {
         if (c.irc) {
           socket.write(ircRegistration(c.spec.name));
+          return;
+        }
+        if (c.ws) {
+          c.wsKey = newKey();
+          socket.write(upgradeRequest(host, c.spec.port ?? port, c.wsKey));
           return;
         }
         const hello = encodeLogin(c.spec.name);
@@ -445,6 +472,10 @@ class Run {
 // ------------------------------------------------------------------ reading
 
 function onChunk(c: Conn, chunk: Buffer): void {
+  if (c.ws) {
+    onWsChunk(c, chunk);
+    return;
+  }
   const end = chunk.length;
   let pos = 0;
   const before = c.count;
@@ -474,6 +505,57 @@ function onChunk(c: Conn, chunk: Buffer): void {
     pos = lf + 1;
   }
   if (c.count !== before && c.recv !== undefined) c.run.advance(c.recv, before, c.count);
+}
+
+function onWsChunk(c: Conn, chunk: Buffer): void {
+  const reader = c.wsReader;
+  if (reader === null) {
+    onUpgradeAnswer(c, chunk);
+    return;
+  }
+  const before = c.count;
+  c.now = c.tracker !== null && c.fast ? nowNs() : 0;
+  if (!reader.feed(chunk)) {
+    c.run.noteError(reader.error!);
+    c.socket!.destroy();
+  }
+  if (c.count !== before && c.recv !== undefined) c.run.advance(c.recv, before, c.count);
+}
+
+/** Bytes before the switch to WebSocket: the answer's head, then perhaps the first frames. */
+function onUpgradeAnswer(c: Conn, chunk: Buffer): void {
+  const head = c.wsHead === null ? Buffer.from(chunk) : Buffer.concat([c.wsHead, chunk]);
+  const end = headEnd(head);
+  if (end === -1) {
+    c.wsHead = head;
+    if (head.length > MAX_PARTIAL) c.socket!.destroy();
+    return;
+  }
+  c.wsHead = null;
+  const refusal = upgradeRefusal(head.toString('latin1', 0, end), c.wsKey);
+  if (refusal !== undefined) {
+    c.run.noteError(refusal);
+    c.run.finishLogin(c, false);
+    c.socket!.destroy();
+    return;
+  }
+  const socket = c.socket!;
+  c.wsReader = new FrameReader({
+    text: (buf, start, stop) => {
+      if (stop > start) onLine(c, buf, start, stop, c.now);
+    },
+    control: (opcode, payload) => {
+      if (opcode === OP_PING) socket.write(controlFrame(OP_PONG, payload));
+      else if (opcode === OP_CLOSE) {
+        // The server's close (a refusal, a shutdown): answer it and let the socket end.
+        if (payload.length >= 2) c.run.noteError(`ws:close-${payload.readUInt16BE(0)}`);
+        socket.end(controlFrame(OP_CLOSE, payload.subarray(0, 2)));
+      }
+    },
+  });
+  const hello = [withoutLf(encodeLogin(c.spec.name)), ...(c.spec.room === undefined ? [] : [withoutLf(encodeJoin(c.spec.room))])];
+  socket.write(textFrames(hello));
+  if (end < head.length) onWsChunk(c, head.subarray(end));
 }
 
 function onLine(c: Conn, buf: Buffer, start: number, end: number, now: number): void {

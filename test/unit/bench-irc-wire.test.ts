@@ -1,7 +1,8 @@
 // The bench's IRC member: which server lines it counts as deliveries and
 // what it makes of the others; and the rooms of the irc-fanout scenario.
 import { describe, expect, it } from 'vitest';
-import { ircFanoutPlan, planIrcScenarios } from '../../src/bench/irc.js';
+import { planIrcScenarios } from '../../src/bench/irc.js';
+import { memberFanoutPlan } from '../../src/bench/members.js';
 import { ircJoin, ircPrivmsg, ircRegistration, isPrivmsg, readIrcLine, sameChannel } from '../../src/bench/irc-wire.js';
 import { DEFAULT_SCENARIOS, defaultBenchOptions } from '../../src/bench/options.js';
 import { parsePayloadBytes, type Payload } from '../../src/bench/payload.js';
@@ -71,14 +72,8 @@ describe('bench IRC lines', () => {
 });
 
 describe('irc-fanout rooms', () => {
-  it('puts every member in one room, through the IRC port for IRC members', () => {
-    const plan = ircFanoutPlan('t', 4, 2, 64, 2, 2, 'irc', 6667);
-    expect(plan.conns.every((c) => c.room === 'troom' && c.protocol === 'irc' && c.port === 6667)).toBe(true);
-    expect(ircFanoutPlan('t', 4, 2, 64, 2, 2, 'line', 6667).conns.every((c) => c.protocol === undefined && c.port === undefined)).toBe(true);
-  });
-
   it('splits a mixed room in half, tracked receivers of both kinds', () => {
-    const plan = ircFanoutPlan('t', 1000, 10, 640, 2, 20, 'mixed', 6667);
+    const plan = memberFanoutPlan('t', 1000, 10, 640, 2, 20, 'mixed', { protocol: 'irc', port: 6667 });
     const receivers = plan.conns.filter((c) => c.recvGroup === 0);
     const senders = plan.conns.filter((c) => c.sendGroup === 0);
     expect(receivers.filter((c) => c.protocol === 'irc')).toHaveLength(500);
