@@ -22,6 +22,11 @@ export class Admission {
 
   constructor(private limits: AdmissionLimits) {}
 
+  /** The limits now (another gate held to the same ones follows a reload through this). */
+  get current(): AdmissionLimits {
+    return this.limits;
+  }
+
   /** New limits (settings read again): connections already in stay, new ones are held to these. */
   update(limits: AdmissionLimits): void {
     this.limits = limits;

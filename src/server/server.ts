@@ -87,7 +87,12 @@ export async function startServer(overrides: Partial<ServerOptions> = {}, deps: 
     const files = loadWebFiles();
     if (files.size === 0) log.warn('web-page-missing', { hint: 'the web page is not built: run npm run build' });
     // A message may be a little past the line limit and still get LINE_TOO_LONG; far past it, the WebSocket closes (1009).
-    const web = { host: options.host, origins: options.webOrigins, maxPayloadBytes: Math.max(4 * options.maxLineBytes, 64 * 1024) };
+    const web = {
+      host: options.host,
+      origins: options.webOrigins,
+      maxPayloadBytes: Math.max(4 * options.maxLineBytes, 64 * 1024),
+      requestTimeoutMs: options.loginTimeoutMs,
+    };
     try {
       if (options.webPort !== -1) webs.push(new WebListener({ ...web, port: options.webPort }, files, admission, log, lifecycle.open));
       if (tlsFiles !== undefined && options.webTlsPort !== -1) webs.push(new WebListener({ ...web, port: options.webTlsPort }, files, admission, log, lifecycle.open, tlsFiles));

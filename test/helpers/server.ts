@@ -101,6 +101,8 @@ export interface SpawnedServer {
   port: number;
   /** The TLS port, with --tls-cert. */
   tlsPort: number | undefined;
+  /** The web port, with --web-port. */
+  webPort: number | undefined;
   dataDir: string;
   /** Resolves when the process has exited. */
   exited: Promise<ExitInfo>;
@@ -154,18 +156,18 @@ export async function spawnServer(
       resolve({ code, signal });
     });
   });
-  const listening = await new Promise<{ port: number; tlsPort: number | undefined }>((resolve, reject) => {
+  const listening = await new Promise<{ port: number; tlsPort: number | undefined; webPort: number | undefined }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" log line within ${options.timeoutMs ?? 10_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 10_000);
     proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       for (const line of stderr.split('\n')) {
         if (!line.includes('"listening"')) continue;
         try {
-          const entry = JSON.parse(line) as { event?: string; port?: number; tlsPort?: number };
+          const entry = JSON.parse(line) as { event?: string; port?: number; tlsPort?: number; webPort?: number };
           const port = entry.port ?? entry.tlsPort;
           if (entry.event === 'listening' && typeof port === 'number') {
             clearTimeout(timer);
-            resolve({ port, tlsPort: entry.tlsPort });
+            resolve({ port, tlsPort: entry.tlsPort, webPort: entry.webPort });
             return;
           }
         } catch {
@@ -182,6 +184,7 @@ export async function spawnServer(
     proc,
     port: listening.port,
     tlsPort: listening.tlsPort,
+    webPort: listening.webPort,
     dataDir,
     exited,
     stderr: () => stderr,

@@ -1,9 +1,10 @@
 import http from 'node:http';
+import type net from 'node:net';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeError } from '../../protocol/index.js';
-import type { Admission } from '../admission.js';
+import { Admission } from '../admission.js';
 import type { Logger } from '../log.js';
 import type { ConnectionHandler } from './connection.js';
 import { readKeyPair, type TlsFiles } from './tls.js';
@@ -17,9 +18,9 @@ import { WsConnection } from './ws-connection.js';
 // chat) and admission; from then on the connection is a session like any.
 
 export const WS_PATH = '/ws';
-/** A browser that does not finish its request (or its upgrade) in this time is cut off. */
-const REQUEST_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often unfinished requests are looked at (Node's default, 30 s, would let them stay well past their timeout). */
+const REQUEST_CHECK_MS = 1000;
 /** A refused WebSocket gets this long to read why. */
 const REFUSAL_LINGER_MS = 1000;
 /** WebSocket close code for "try again later" (RFC 6455 registry). */
@@ -36,6 +37,8 @@ export interface WebOptions {
    * LINE_TOO_LONG from the session, as on TCP.
    */
   maxPayloadBytes: number;
+  /** A browser that does not finish its request (or its upgrade) in this time is cut off: the login timeout. */
+  requestTimeoutMs: number;
 }
 
 /** Whether a WebSocket upgrade may go ahead, by its Origin header. */
@@ -73,6 +76,12 @@ export class WebListener {
   private current: string | undefined;
   /** Every open WebSocket, for close(). */
   private readonly sockets = new Set<WebSocket>();
+  /**
+   * Every socket of this port, an HTTP one too, held to the caps of
+   * admission: idle or unfinished requests cannot hold more of the
+   * server than WebSockets may. (Sessions are counted by `admission`.)
+   */
+  private readonly socketGate: Admission;
 
   constructor(
     private readonly options: WebOptions,
@@ -82,7 +91,13 @@ export class WebListener {
     private readonly onConnection: ConnectionHandler,
     private readonly tlsFiles?: TlsFiles,
   ) {
-    const serverOptions = { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
+    this.socketGate = new Admission(admission.current);
+    const serverOptions = {
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: REQUEST_CHECK_MS,
+    };
     if (tlsFiles === undefined) this.server = http.createServer(serverOptions);
     else {
       const pair = readKeyPair(tlsFiles);
@@ -94,7 +109,9 @@ export class WebListener {
       });
     }
     // perMessageDeflate off: a compression bomb is no way past the size limit, and every frame costs one copy.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    // autoPong off: WsConnection answers pings itself, and not while its earlier output is unread.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false });
+    this.server.on('connection', (socket: net.Socket) => this.gate(socket));
     this.server.on('request', (req, res) => this.serveFile(req, res));
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.server.on('clientError', (_err, socket) => {
@@ -161,6 +178,19 @@ export class WebListener {
     this.log.info('tls-reloaded', { fingerprint: pair.fingerprint, previous: this.current, listener: 'web' });
     this.current = pair.fingerprint;
     return true;
+  }
+
+  /** Admits a socket to this port, or cuts it off at once. */
+  private gate(socket: net.Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    this.socketGate.update(this.admission.current);
+    const refusal = this.socketGate.admit(address);
+    if (refusal !== undefined) {
+      this.log.warn('connection-refused', { address, reason: refusal, listener: 'web' });
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => this.socketGate.release(address));
   }
 
   private serveFile(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -12,6 +12,12 @@ import { linesAsTextFrames } from './ws-frames.js';
 const LF = 0x0a;
 const CR = 0x0d;
 const LINE_END = Buffer.from([LF]);
+/**
+ * A ping is answered only while less than this of our output waits unread:
+ * a peer that sends pings and reads nothing must not fill our memory with
+ * pongs. (RFC 6455, 5.5.3: a Pong may answer only the latest of the Pings.)
+ */
+const PONG_BACKLOG_BYTES = 64 * 1024;
 /** A peer that does not answer our close is cut off after this. */
 const CLOSE_LINGER_MS = 2000;
 
@@ -66,6 +72,9 @@ export class WsConnection implements Connection {
 
   attach(events: ConnectionEvents): void {
     this.events = events;
+    this.ws.on('ping', (data) => {
+      if (this.ws.bufferedAmount < PONG_BACKLOG_BYTES) this.ws.pong(data);
+    });
     this.ws.on('message', (data, isBinary) => {
       if (isBinary) {
         events.malformed(BINARY_REFUSED);
