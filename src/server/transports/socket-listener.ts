@@ -100,6 +100,22 @@ export interface ListenOptions {
   refusalLine?: (reason: string) => string;
 }
 
+/**
+ * Listens on host:port, resolving once listening (rejecting on a bind
+ * error). A deep accept queue: a burst of logins must not lose handshakes
+ * (and cost each client a SYN retry) before the event loop accepts them.
+ */
+export function listenOn(server: net.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 /** A listening net.Server (or tls.Server) whose sockets go through admission. */
 export class SocketListener {
   private listening = false;
@@ -144,18 +160,9 @@ export class SocketListener {
     return typeof address === 'object' && address !== null ? address.port : this.options.port;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      // A deep accept queue: a burst of logins must not lose handshakes (and cost
-      // each client a SYN retry) before the event loop gets to accept them.
-      this.server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
-        this.server.off('error', onError);
-        this.listening = true;
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.server, this.options.host, this.options.port);
+    this.listening = true;
   }
 
   /** Stops accepting (connections arriving now are closed); resolves once the listener is closed. */

@@ -7,6 +7,7 @@ import { encodeError } from '../../protocol/index.js';
 import { Admission } from '../admission.js';
 import type { Logger } from '../log.js';
 import type { ConnectionHandler } from './connection.js';
+import { listenOn } from './socket-listener.js';
 import { readKeyPair, type TlsFiles } from './tls.js';
 import { requestPath, securityHeaders, type WebFiles } from './web-files.js';
 import { WsConnection } from './ws-connection.js';
@@ -137,16 +138,9 @@ export class WebListener {
     return this.current;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ port: this.options.port, host: this.options.host }, () => {
-        this.server.off('error', onError);
-        this.listening = true;
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.server, this.options.host, this.options.port);
+    this.listening = true;
   }
 
   /** Stops accepting; open WebSockets end with their sessions. Resolves once the server is closed. */
