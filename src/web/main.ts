@@ -98,8 +98,11 @@ function draw(): void {
   ui.loginMessage.className = `login-message${login?.level === 'error' && !busy ? ' error' : ''}`;
   if (state.view !== lastView) {
     lastView = state.view;
-    if (chatting) ui.input.focus();
-    else {
+    if (chatting) {
+      // The session holds the password for reconnecting; the page keeps no copy of it.
+      ui.loginPassword.value = '';
+      ui.input.focus();
+    } else {
       if (ui.loginName.value === '') ui.loginName.value = state.name;
       ui.loginName.focus();
     }

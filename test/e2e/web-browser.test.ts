@@ -2,7 +2,8 @@
 // playwright-core) against the built server: pages, a real `nc` and irssi
 // in one room; private messages typed as /msg; switching rooms; the
 // unread count; reconnecting after a server restart; hostile text shown
-// inertly; a phone-sized screen used with the keyboard alone. Screenshots
+// inertly; a phone-sized screen used with the keyboard alone; HTTPS and
+// WSS with a password login. Screenshots
 // go to each test's temp folder (WEB_SCREENSHOTS=dir keeps them elsewhere).
 
 /// <reference lib="dom" />
@@ -12,8 +13,10 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Netcat, UI_TIMEOUT, freePorts, launchBrowser, line, loggedInPage, online, requireBrowserParts, say, startWebServer } from './browser-helpers.js';
-import { cleanup, tempDir, waitFor } from './helpers.js';
+import { cleanup, onCleanup, tempDir, waitFor } from './helpers.js';
 import { Irssi, literal, requireIrcClients } from './irc-client-helpers.js';
+import { makeCa, makeServerCert } from '../helpers/certs.js';
+import { startTestServer } from '../helpers/server.js';
 
 beforeAll(() => {
   requireBrowserParts();
@@ -308,6 +311,33 @@ describe('the web page in chromium', () => {
       expect(await toggle.getAttribute('aria-expanded')).toBe('false');
       expect(await overflowsSideways(phone)).toBe(false);
       await context.close();
+    },
+    TEST_TIMEOUT,
+  );
+  it(
+    'over HTTPS and WSS on --web-tls-port: a password login registers the name, and the page chats with an nc user',
+    async () => {
+      const files = makeServerCert(makeCa());
+      const srv = await startTestServer({ tlsCert: files.certFile, tlsKey: files.keyFile, tlsPort: 0, webTlsPort: 0, dataDir: tempDir('pipechat-web-e2e-') });
+      onCleanup(() => srv.close());
+      const browser = await launchBrowser();
+      // The test CA is not one chromium trusts.
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1000, height: 640 } });
+      onCleanup(() => context.close());
+      const page = await context.newPage();
+      await page.goto(`https://127.0.0.1:${srv.webTlsPort!}/`);
+      await page.getByTestId('login-name').fill('eve');
+      await page.getByTestId('login-password').fill('a secret of eve');
+      await page.getByTestId('login-submit').click();
+      await online(page);
+      expect(await line(page, 'Welcome, eve!')).toMatch(/registered/);
+      // The password is not left in the page.
+      expect(await page.evaluate(() => (document.getElementById('login-password') as HTMLInputElement).value)).toBe('');
+      const cat = Netcat.start(srv.port);
+      cat.send('LOGIN|cat');
+      await line(page, 'cat joined lobby');
+      await say(page, 'sent over wss');
+      await cat.waitFor('TEXT|eve|sent over wss');
     },
     TEST_TIMEOUT,
   );
