@@ -1,5 +1,13 @@
-// Reconnect delays: exponential growth with a cap and jitter. Pure; the
-// random source is given so tests can pin it.
+// Reconnecting, as the terminal client and the web page both do it: the
+// delays (exponential growth with a cap and jitter; the random source is
+// given so tests can pin it), the refusals worth another try, and the
+// heartbeat's PING tokens. Pure.
+
+/** PING tokens a connection uses for itself start with this; their PONGs are not passed on. */
+export const HEARTBEAT_TOKEN_PREFIX = '~hb';
+
+/** Login refusals worth retrying while reconnecting: the old session may still hold the name, or the server is busy. */
+export const RETRYABLE_ON_RECONNECT: ReadonlySet<string> = new Set(['NAME_TAKEN', 'SERVER_FULL', 'TIMEOUT', 'UNAVAILABLE', 'RATE_LIMITED']);
 
 export interface BackoffPolicy {
   /** Delay before the first reconnect attempt, before jitter. */

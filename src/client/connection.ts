@@ -10,7 +10,7 @@ import {
   type Removal,
   type ServerFrame,
 } from '../protocol/index.js';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
+import { DEFAULT_BACKOFF, HEARTBEAT_TOKEN_PREFIX, RETRYABLE_ON_RECONNECT, backoffDelay, type BackoffPolicy } from './backoff.js';
 import { realTimers, type TimerHandle, type Timers } from '../cli/timers.js';
 import { TLS_FAILURES } from './tls-failures.js';
 
@@ -147,14 +147,11 @@ export const DEFAULT_HEARTBEAT_MS = 20_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 /** Lines from the server can be long (USERS of a big room); the client accepts up to 1 MiB. */
 export const CLIENT_MAX_LINE_BYTES = 1024 * 1024;
-/** PING tokens the connection uses for itself start with this; their PONGs are not passed on. */
-export const HEARTBEAT_TOKEN_PREFIX = '~hb';
+export { HEARTBEAT_TOKEN_PREFIX };
 
 /** Socket errors no wait will cure: the host name does not exist, or TLS failed (see tls-socket.ts). */
 const PERMANENT_CONNECT_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL', ...TLS_FAILURES]);
 
-/** Login refusals worth retrying while reconnecting: the old session may still hold the name. */
-const RETRYABLE_ON_RECONNECT = new Set(['NAME_TAKEN', 'SERVER_FULL', 'TIMEOUT', 'UNAVAILABLE', 'RATE_LIMITED']);
 
 const defaultCreateSocket = (host: string, port: number): SocketLike => {
   const socket = net.createConnection({ host, port });

@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../client/backoff.js';
+import { DEFAULT_BACKOFF, HEARTBEAT_TOKEN_PREFIX, RETRYABLE_ON_RECONNECT, backoffDelay, type BackoffPolicy } from '../client/backoff.js';
 import { encodeBare, encodeLogin, encodePing } from '../protocol/encode.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import { isReplacedNotice, parseRemoved } from '../protocol/notices.js';
@@ -63,10 +63,8 @@ export interface LinkOptions {
 }
 
 /** PING tokens of the heartbeat; their PONGs are not passed on. */
-export const HEARTBEAT_TOKEN = '~hb';
+export const HEARTBEAT_TOKEN = HEARTBEAT_TOKEN_PREFIX;
 
-/** Refusals worth retrying on a reconnect: the old connection may still hold the name, or the server is busy. */
-const RETRYABLE = new Set(['NAME_TAKEN', 'SERVER_FULL', 'TIMEOUT', 'UNAVAILABLE', 'RATE_LIMITED']);
 
 /** A WebSocket close in words. */
 export function describeClose(code: number, reason: string): string {
@@ -248,7 +246,7 @@ export class Link {
   }
 
   private refused(code: string, text: string): void {
-    if (this.everOnline && RETRYABLE.has(code)) {
+    if (this.everOnline && RETRYABLE_ON_RECONNECT.has(code)) {
       this.lastError = code === 'NAME_TAKEN' ? 'the name is still held by the old connection' : `${text} (${code})`;
       this.dropSocket();
       this.lost(this.lastError);
