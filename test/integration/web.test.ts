@@ -74,6 +74,8 @@ describe('the web page', () => {
       '/js/..%2f..%2f..%2fpackage.json',
       '/..\\package.json',
       '/%2e%2e%5cpackage.json',
+      '/%252e%252e%252fpackage.json',
+      '/js/%252e%252e/%252e%252e/package.json',
       '/index.html%00.js',
       '//etc/passwd',
       '/%ff',
