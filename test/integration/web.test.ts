@@ -188,6 +188,43 @@ describe('the WebSocket at /ws', () => {
     expect(flooder.messages.at(-1)).toBe('ERROR|RATE_LIMITED|too many messages for too long; disconnecting');
   });
 
+  it('gives each place back when its socket goes: page loads and WebSockets, over and over, never wear out the caps', async () => {
+    const srv = await web({ maxPerIp: 2, limitLoopback: true });
+    // Page loads one after another, twice the cap and more: the server lets each socket go moments after its client sees the end.
+    for (let i = 0; i < 6; i++) {
+      const deadline = Date.now() + 5_000;
+      let answer = '';
+      while (!answer.startsWith('HTTP/1.1 200 ')) {
+        expect(Date.now(), `page load ${i}: a place never came back`).toBeLessThan(deadline);
+        answer = await rawRequest(srv.webPort, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n').catch(() => '');
+      }
+    }
+    /** Logged in, or refused (at the socket, or with SERVER_FULL once upgraded). */
+    async function tryLogin(name: string): Promise<WsClient | undefined> {
+      const c = await WsClient.connect(srv.webPort).catch(() => undefined);
+      if (c === undefined) return undefined;
+      c.send(`LOGIN|${name}`);
+      if ((await c.waitFor(/^(SUCCESS|ERROR)\|/)).startsWith('SUCCESS|')) return c;
+      await c.waitClosed();
+      return undefined;
+    }
+    for (let round = 0; round < 4; round++) {
+      const pair: WsClient[] = [];
+      const deadline = Date.now() + 5_000;
+      while (pair.length < 2) {
+        expect(Date.now(), `round ${round}: a place never came back`).toBeLessThan(deadline);
+        const c = await tryLogin(`r${round}u${pair.length}`);
+        if (c !== undefined) pair.push(c);
+      }
+      // The cap holds meanwhile.
+      expect(await tryLogin(`r${round}u2`)).toBeUndefined();
+      await Promise.all(pair.map(async (c) => {
+        c.send('LOGOUT');
+        await c.waitClosed();
+      }));
+    }
+  });
+
   it('a slow consumer (it stops reading) is dropped, while the room goes on for the others', async () => {
     const srv = await web({ outputCapBytes: 64 * 1024, rateLimit: 0 });
     const slow = await WsClient.loggedIn(srv.webPort, 'slow');

@@ -10,7 +10,7 @@ import type { ConnectionHandler } from './connection.js';
 import { listenOn } from './socket-listener.js';
 import { readKeyPair, type TlsFiles } from './tls.js';
 import { requestPath, securityHeaders, type WebFiles } from './web-files.js';
-import { WsConnection } from './ws-connection.js';
+import { WsConnection, connectionOf } from './ws-connection.js';
 
 // The browsers' door: one HTTP (or HTTPS) server with the web page's files
 // and a WebSocket endpoint at /ws speaking the line protocol, a frame per
@@ -83,6 +83,11 @@ export class WebListener {
    * server than WebSockets may. (Sessions are counted by `admission`.)
    */
   private readonly socketGate: Admission;
+  // One listener each for every socket or WebSocket of this port (no closure per connection).
+  private readonly socketReleased: (this: net.Socket) => void;
+  private readonly socketError: (this: Duplex, err: Error) => void;
+  private readonly wsError: (this: WebSocket, err: Error) => void;
+  private readonly wsClosed: (this: WebSocket) => void;
 
   constructor(
     private readonly options: WebOptions,
@@ -93,6 +98,25 @@ export class WebListener {
     private readonly tlsFiles?: TlsFiles,
   ) {
     this.socketGate = new Admission(admission.current);
+    const { socketGate, sockets } = this;
+    // The address was read at connect, so the socket still knows it once closed.
+    this.socketReleased = function (this: net.Socket) {
+      socketGate.release(this.remoteAddress ?? 'unknown');
+    };
+    this.socketError = function (this: Duplex, err: Error) {
+      log.debug('socket-error', { address: (this as net.Socket).remoteAddress ?? 'unknown', error: err.message });
+    };
+    this.wsError = function (this: WebSocket, err: Error) {
+      const connection = connectionOf(this);
+      log.debug('websocket-error', { address: connection?.remoteAddress ?? 'unknown', error: err.message });
+      connection?.failed(err);
+    };
+    this.wsClosed = function (this: WebSocket) {
+      const connection = connectionOf(this)!;
+      sockets.delete(this);
+      admission.release(connection.remoteAddress);
+      connection.closed();
+    };
     const serverOptions = {
       requestTimeout: options.requestTimeoutMs,
       headersTimeout: options.requestTimeoutMs,
@@ -184,7 +208,7 @@ export class WebListener {
       socket.destroy();
       return;
     }
-    socket.once('close', () => this.socketGate.release(address));
+    socket.on('close', this.socketReleased);
   }
 
   private serveFile(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -214,7 +238,7 @@ export class WebListener {
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const address = req.socket.remoteAddress ?? 'unknown';
-    socket.on('error', (err) => this.log.debug('socket-error', { address, error: err.message }));
+    socket.on('error', this.socketError);
     if (this.stopped) {
       socket.destroy();
       return;
@@ -227,7 +251,7 @@ export class WebListener {
     }
     // A handshake ws refuses (no key, a bad version) never calls back: admission counts from here.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', (err) => this.log.debug('websocket-error', { address, error: err.message }));
+      ws.on('error', this.wsError);
       const refusal = this.admission.admit(address);
       if (refusal !== undefined) {
         this.log.warn('connection-refused', { address, reason: refusal });
@@ -243,12 +267,7 @@ export class WebListener {
       }
       const connection = new WsConnection(ws, socket, address, this.secure);
       this.sockets.add(ws);
-      ws.on('error', (err) => connection.failed(err));
-      ws.on('close', () => {
-        this.sockets.delete(ws);
-        this.admission.release(address);
-        connection.closed();
-      });
+      ws.on('close', this.wsClosed);
       this.onConnection(connection);
     });
   }

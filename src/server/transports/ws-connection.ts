@@ -59,6 +59,24 @@ function asBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+/** The WsConnection of an admitted WebSocket, for listeners shared by every one. */
+const OWNER = Symbol('connection');
+type OwnedWebSocket = WebSocket & { [OWNER]?: WsConnection };
+
+/** The WsConnection made for this WebSocket, if one was. */
+export function connectionOf(ws: WebSocket): WsConnection | undefined {
+  return (ws as OwnedWebSocket)[OWNER];
+}
+
+// One function per event for every WebSocket, finding the connection
+// through it: no closure per connection (10,000 idle ones add up).
+function onMessage(this: OwnedWebSocket, data: RawData, isBinary: boolean): void {
+  this[OWNER]?.message(data, isBinary);
+}
+function onPing(this: OwnedWebSocket, data: Buffer): void {
+  if (this.bufferedAmount < PONG_BACKLOG_BYTES) this.pong(data);
+}
+
 export class WsConnection implements Connection {
   private events: ConnectionEvents | undefined;
 
@@ -68,22 +86,26 @@ export class WsConnection implements Connection {
     private readonly socket: Duplex,
     readonly remoteAddress: string,
     readonly secure: boolean,
-  ) {}
+  ) {
+    (ws as OwnedWebSocket)[OWNER] = this;
+  }
 
   attach(events: ConnectionEvents): void {
     this.events = events;
-    this.ws.on('ping', (data) => {
-      if (this.ws.bufferedAmount < PONG_BACKLOG_BYTES) this.ws.pong(data);
-    });
-    this.ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        events.malformed(BINARY_REFUSED);
-        return;
-      }
-      const line = messageLine(asBuffer(data));
-      if (typeof line === 'string') events.malformed(line);
-      else events.receive(line);
-    });
+    this.ws.on('ping', onPing);
+    this.ws.on('message', onMessage);
+  }
+
+  /** A message from the WebSocket (through the shared listener). */
+  message(data: RawData, isBinary: boolean): void {
+    const events = this.events!;
+    if (isBinary) {
+      events.malformed(BINARY_REFUSED);
+      return;
+    }
+    const line = messageLine(asBuffer(data));
+    if (typeof line === 'string') events.malformed(line);
+    else events.receive(line);
   }
 
   /** The peer's close (or a dropped socket): the session ends (the listener releases the admission). */
