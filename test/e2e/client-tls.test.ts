@@ -19,7 +19,7 @@ async function tlsServer(files: CertFiles): Promise<{ port: number; tlsPort: num
 
 describe('chat-client --tls', () => {
   it('talks to the TLS port when the certificate checks out against --host and --ca', async () => {
-    const files = makeServerCert(makeCa());
+    const files = makeServerCert(makeCa(tempDir('chat-tls-')));
     const srv = await tlsServer(files);
     const watcher = await LineClient.login(srv.port, 'watcher');
     for (const host of ['127.0.0.1', 'localhost']) {
@@ -30,14 +30,14 @@ describe('chat-client --tls', () => {
   });
 
   it('a certificate it cannot verify: exit 4 with one line saying why; the wrong port: exit 4 too', async () => {
-    const files = makeServerCert(makeCa());
+    const files = makeServerCert(makeCa(tempDir('chat-tls-')));
     const srv = await tlsServer(files);
     const untrusted = await runClient(['--tls', '--port', String(srv.tlsPort), '--name', 'bot'], '/quit\n');
     expect(untrusted.code, untrusted.stderr).toBe(4);
     expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
     expect(untrusted.stderr).toMatch(/^chat-client: cannot connect over TLS: the server's certificate could not be verified: .+ \(a private CA: --ca FILE; a test server: --insecure\)$/m);
     // Signed by the CA, but for another name than the one asked for.
-    const elsewhere = makeServerCert(makeCa(), 'elsewhere', 'DNS:chat.example.org');
+    const elsewhere = makeServerCert(makeCa(tempDir('chat-tls-')), 'elsewhere', 'DNS:chat.example.org');
     const other = await tlsServer(elsewhere);
     const otherName = await runClient(['--tls', '--ca', elsewhere.caFile, '--host', 'localhost', '--port', String(other.tlsPort), '--name', 'bot'], '/quit\n');
     expect(otherName.code, otherName.stderr).toBe(4);
@@ -48,7 +48,7 @@ describe('chat-client --tls', () => {
   });
 
   it('--insecure connects without the check and says so; --ca and --insecure need --tls; an unreadable --ca is a usage error', async () => {
-    const files = makeServerCert(makeCa());
+    const files = makeServerCert(makeCa(tempDir('chat-tls-')));
     const srv = await tlsServer(files);
     const run = await runClient(['--tls', '--insecure', '--port', String(srv.tlsPort), '--name', 'bot'], '/quit\n');
     expect(run.code, run.stderr).toBe(0);
@@ -63,7 +63,7 @@ describe('chat-client --tls', () => {
 
   it('in a terminal: the chat over TLS, as on the plain port', async () => {
     if (!Tmux.available()) throw new Error('tmux is required for this test');
-    const files = makeServerCert(makeCa());
+    const files = makeServerCert(makeCa(tempDir('chat-tls-')));
     const srv = await tlsServer(files);
     const t = await Tmux.start(['node', clientBin, '--tls', '--ca', files.caFile, '--port', String(srv.tlsPort), '--name', 'alice'], { width: 80, height: 20 });
     await t.waitForScreen('the prompt', (s) => s.split('\n').at(-1)!.startsWith('alice@lobby>'));

@@ -317,7 +317,7 @@ describe('the web page in chromium', () => {
   it(
     'over HTTPS and WSS on --web-tls-port: a password login registers the name, and the page chats with an nc user',
     async () => {
-      const files = makeServerCert(makeCa());
+      const files = makeServerCert(makeCa(tempDir('chat-tls-')));
       const srv = await startTestServer({ tlsCert: files.certFile, tlsKey: files.keyFile, tlsPort: 0, webTlsPort: 0, dataDir: tempDir('pipechat-web-e2e-') });
       onCleanup(() => srv.close());
       const browser = await launchBrowser();
