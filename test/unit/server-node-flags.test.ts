@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { shebangNodeArgs } from '../../src/bench/system.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'shebang-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 function script(firstLine: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shebang-')), 'main.js');
+  const file = path.join(fs.mkdtempSync(path.join(scratch, 'case-')), 'main.js');
   fs.writeFileSync(file, `${firstLine}\nconsole.log(1);\n`);
   return file;
 }
