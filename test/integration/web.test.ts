@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeCa, makeServerCert } from '../helpers/certs.js';
-import { LineClient, closeAllClients } from '../helpers/line-client.js';
+import { LineClient, closeAllClients, eventually } from '../helpers/line-client.js';
 import { closeAllServers, removeTempDirs, runBin, startTestServer, type TestServer } from '../helpers/server.js';
 import { WsClient, closeAllWsClients } from '../helpers/ws-client.js';
 
@@ -192,12 +192,8 @@ describe('the WebSocket at /ws', () => {
     const srv = await web({ maxPerIp: 2, limitLoopback: true });
     // Page loads one after another, twice the cap and more: the server lets each socket go moments after its client sees the end.
     for (let i = 0; i < 6; i++) {
-      const deadline = Date.now() + 5_000;
-      let answer = '';
-      while (!answer.startsWith('HTTP/1.1 200 ')) {
-        expect(Date.now(), `page load ${i}: a place never came back`).toBeLessThan(deadline);
-        answer = await rawRequest(srv.webPort, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n').catch(() => '');
-      }
+      const load = () => rawRequest(srv.webPort, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n').catch(() => '');
+      await eventually(async () => (await load()).startsWith('HTTP/1.1 200 '), 5_000, `page load ${i}: a place coming back`);
     }
     /** Logged in, or refused (at the socket, or with SERVER_FULL once upgraded). */
     async function tryLogin(name: string): Promise<WsClient | undefined> {
@@ -210,12 +206,11 @@ describe('the WebSocket at /ws', () => {
     }
     for (let round = 0; round < 4; round++) {
       const pair: WsClient[] = [];
-      const deadline = Date.now() + 5_000;
-      while (pair.length < 2) {
-        expect(Date.now(), `round ${round}: a place never came back`).toBeLessThan(deadline);
+      await eventually(async () => {
         const c = await tryLogin(`r${round}u${pair.length}`);
         if (c !== undefined) pair.push(c);
-      }
+        return pair.length === 2;
+      }, 5_000, `round ${round}: both places coming back`);
       // The cap holds meanwhile.
       expect(await tryLogin(`r${round}u2`)).toBeUndefined();
       await Promise.all(pair.map(async (c) => {

@@ -107,9 +107,9 @@ export class WebListener {
       log.debug('socket-error', { address: (this as net.Socket).remoteAddress ?? 'unknown', error: err.message });
     };
     this.wsError = function (this: WebSocket, err: Error) {
-      const connection = connectionOf(this);
-      log.debug('websocket-error', { address: connection?.remoteAddress ?? 'unknown', error: err.message });
-      connection?.failed(err);
+      const connection = connectionOf(this)!;
+      log.debug('websocket-error', { address: connection.remoteAddress, error: err.message });
+      connection.failed(err);
     };
     this.wsClosed = function (this: WebSocket) {
       const connection = connectionOf(this)!;
@@ -251,6 +251,8 @@ export class WebListener {
     }
     // A handshake ws refuses (no key, a bad version) never calls back: admission counts from here.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Made before admission so that errors of a refused WebSocket are logged with its address too; only an admitted one gets a session.
+      const connection = new WsConnection(ws, socket, address, this.secure);
       ws.on('error', this.wsError);
       const refusal = this.admission.admit(address);
       if (refusal !== undefined) {
@@ -265,7 +267,6 @@ export class WebListener {
         ws.terminate();
         return;
       }
-      const connection = new WsConnection(ws, socket, address, this.secure);
       this.sockets.add(ws);
       ws.on('close', this.wsClosed);
       this.onConnection(connection);

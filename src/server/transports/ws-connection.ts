@@ -59,7 +59,7 @@ function asBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** The WsConnection of an admitted WebSocket, for listeners shared by every one. */
+/** The WsConnection of an upgraded WebSocket, for listeners shared by every one. */
 const OWNER = Symbol('connection');
 type OwnedWebSocket = WebSocket & { [OWNER]?: WsConnection };
 
